@@ -1,0 +1,120 @@
+"""Meetups: run offline gatherings for communities."""
+
+from __future__ import annotations
+
+import logging
+
+from apiflask import APIFlask
+from flask import request, session
+from flask_login import current_user
+
+from meetups import api, clock, config, errors, templating
+from meetups.extensions import babel, csrf, db, harden_sqlite, limiter, login_manager, migrate
+from meetups.notify import service as notify
+
+
+def _blueprints():
+    from meetups.accounts import api as accounts_api
+    from meetups.accounts import views as accounts_views
+    from meetups.communities import api as communities_api
+    from meetups.communities import views as communities_views
+    from meetups.events import api as events_api
+    from meetups.events import views as events_views
+
+    return [
+        (events_views.bp, None), (communities_views.bp, None), (accounts_views.bp, None),
+        (accounts_api.bp, "/api/v1"), (communities_api.bp, "/api/v1"), (events_api.bp, "/api/v1"),
+    ]
+
+
+def create_app(overrides: dict | None = None) -> APIFlask:
+    app = APIFlask(__name__, title="Meetups API", version="1", spec_path="/api/v1/openapi.json",
+                   docs_path="/api/v1/docs", json_errors=False, template_folder="../templates",
+                   static_folder="../static", instance_relative_config=True)
+    app.config.from_mapping(config.from_env())
+    app.config.from_mapping(overrides or {})
+    app.config.update(VALIDATION_ERROR_STATUS_CODE=422, AUTO_404_RESPONSE=False)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.INSTANCE_DIR.parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+    notify.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            harden_sqlite(db.engine)
+
+    for bp, prefix in _blueprints():
+        if prefix:
+            csrf.exempt(bp)  # the API checks CSRF itself, only for cookie callers (meetups.api)
+        app.register_blueprint(bp, url_prefix=prefix)
+
+    @app.before_request
+    def _guard_api():
+        if request.path.startswith("/api/"):
+            api.guard_request()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.get("/healthz")
+    @app.doc(hide=True)
+    def healthz():
+        try:
+            db.session.execute(db.text("SELECT 1"))
+        except Exception:  # any failure to reach the database is the answer, not an error
+            return {"status": "unavailable"}, 503
+        return {"status": "ok"}
+
+    errors.register(app)
+    templating.register(app)
+    from meetups import cli
+
+    cli.register(app)
+    return app
+
+
+def _select_locale() -> str:
+    supported = ["en", "ru"]
+    if request.args.get("lang") in supported:
+        session["lang"] = request.args["lang"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
+        return current_user.locale
+    if session.get("lang") in supported:
+        return session["lang"]
+    return request.accept_languages.best_match(supported) or "en"
+
+
+@login_manager.user_loader
+def _load_member(session_id: str):
+    from meetups.accounts.models import Member
+
+    member_id, _sep, fingerprint = session_id.partition(":")
+    if not member_id.isdigit():
+        return None
+    member = db.session.get(Member, int(member_id))
+    return member if member is not None and member.get_id() == session_id else None
+
+
+@login_manager.request_loader
+def _load_member_from_token(req):
+    """Bearer tokens authenticate the JSON API only; pages keep to the session."""
+    if not req.path.startswith("/api/"):
+        return None
+    token = api.bearer_token()
+    if token is None:
+        return None
+    from meetups.accounts import service as accounts
+
+    return accounts.get_member_for_token(db.session, token, clock.now())
+
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = None

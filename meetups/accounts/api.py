@@ -1,0 +1,3 @@
+from apiflask import APIBlueprint
+
+bp = APIBlueprint("accounts_api", __name__)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetups.extensions import db
+
+
+class Member(UserMixin, db.Model):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stored lower-cased, so one address is one account
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    pronouns: Mapped[str] = mapped_column(String(40), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    #: scrypt hash (werkzeug); empty for members imported without a password until they reset it
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str] = mapped_column(String(8), default="")
+    email_verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="member", cascade="all, delete-orphan",
+                                                  passive_deletes=True)
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id} {self.email}>"
+
+    def get_id(self) -> str:
+        """The session id carries a fingerprint of the password, so changing it logs out every other session."""
+        return f"{self.id}:{hashlib.sha256(self.password_hash.encode()).hexdigest()[:12]}"
+
+    @property
+    def initials(self) -> str:
+        """The avatar: up to two letters from the name, in any script."""
+        parts = [p for p in self.name.split() if p[:1].isalnum()]
+        letters = "".join(p[0] for p in parts[:2]) or self.name[:1] or "?"
+        return letters.upper()
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+class ApiToken(db.Model):
+    """A personal token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the first characters of the token, so members can tell their tokens apart
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship(back_populates="tokens")

@@ -1,0 +1,247 @@
+"""Members: sign-up, login, profile, password reset, email verification, API tokens, bulk import."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from meetups import errors
+from meetups.accounts.models import ApiToken, Member
+
+PASSWORD_MIN, PASSWORD_MAX = 8, 200
+NAME_MAX, PRONOUNS_MAX, BIO_MAX = 100, 40, 1000
+RESET_VALID_FOR = timedelta(hours=2)
+VERIFY_VALID_FOR = timedelta(days=7)
+TOKEN_PREFIX = "mtk_"
+# Checked against when the email is unknown, so a wrong email costs the same time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def normalize_email(email: str) -> str:
+    """The canonical spelling of an address, or InvalidInput in words a member understands."""
+    email = (email or "").strip()
+    if not email:
+        raise errors.InvalidInput(_("Please enter your email address."), field="email")
+    if len(email) > 254:
+        raise errors.InvalidInput(_("That email address is too long."), field="email")
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise errors.InvalidInput(_("That does not look like an email address."), field="email") from None
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise errors.InvalidInput(_("Please enter your name."), field="name")
+    if len(name) > NAME_MAX:
+        raise errors.InvalidInput(_("Names can be at most %(n)d characters.", n=NAME_MAX), field="name")
+    return name
+
+
+def _check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        raise errors.InvalidInput(
+            _("Passwords need at least %(n)d characters.", n=PASSWORD_MIN), field="password")
+    if len(password) > PASSWORD_MAX:
+        raise errors.InvalidInput(
+            _("Passwords can be at most %(n)d characters.", n=PASSWORD_MAX), field="password")
+    return password
+
+
+def get_member_by_email(session: Session, email: str) -> Member | None:
+    return session.scalar(select(Member).where(Member.email == email.strip().lower()))
+
+
+def sign_up(session: Session, *, email: str, name: str, password: str, now: datetime,
+            is_admin: bool = False) -> Member:
+    """Create a member; one account per address."""
+    email = normalize_email(email)
+    member = Member(email=email, name=_clean_name(name), is_admin=is_admin, created_at=now,
+                    password_hash=generate_password_hash(_check_password(password)))
+    if get_member_by_email(session, email) is not None:
+        raise errors.EmailTaken(_("There is already an account with this email. Try logging in."),
+                                field="email")
+    session.add(member)
+    session.flush()
+    return member
+
+
+def authenticate(session: Session, *, email: str, password: str) -> Member:
+    """The member with this email and password; the same refusal whether the email exists or not."""
+    member = get_member_by_email(session, email or "")
+    valid = check_password_hash(member.password_hash if member and member.password_hash else _DUMMY_HASH,
+                                password or "")
+    if member is None or not member.password_hash or not valid:
+        raise errors.InvalidCredentials(_("That email and password do not match."))
+    return member
+
+
+def update_profile(session: Session, member: Member, *, name: str, pronouns: str = "", bio: str = "",
+                   locale: str = "") -> Member:
+    """Change what others see of a member."""
+    pronouns, bio = " ".join((pronouns or "").split()), (bio or "").strip()
+    if len(pronouns) > PRONOUNS_MAX:
+        raise errors.InvalidInput(_("Pronouns can be at most %(n)d characters.", n=PRONOUNS_MAX),
+                                  field="pronouns")
+    if len(bio) > BIO_MAX:
+        raise errors.InvalidInput(_("The bio can be at most %(n)d characters.", n=BIO_MAX), field="bio")
+    if locale not in ("", "en", "ru"):
+        raise errors.InvalidInput(_("That language is not available."), field="locale")
+    member.name, member.pronouns, member.bio, member.locale = _clean_name(name), pronouns, bio, locale
+    session.flush()
+    return member
+
+
+def change_password(session: Session, member: Member, *, current: str, new: str) -> None:
+    """Set a new password after checking the current one."""
+    if not member.password_hash or not check_password_hash(member.password_hash, current or ""):
+        raise errors.InvalidCredentials(_("Your current password is not right."), field="current_password")
+    member.password_hash = generate_password_hash(_check_password(new))
+    session.flush()
+
+
+def delete_account(session: Session, member: Member, *, password: str) -> None:
+    """Remove a member and everything that belongs only to them; the password confirms it is them."""
+    if member.password_hash and not check_password_hash(member.password_hash, password or ""):
+        raise errors.InvalidCredentials(_("Your password is not right."), field="password")
+    session.delete(member)
+    session.flush()
+
+
+# Signed links: reset and verification carry the member id and a fingerprint of what they may change,
+# so a reset link dies once the password changes and a verify link once the email changes.
+
+def _fingerprint(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def _sign(secret: str, purpose: str, member: Member, now: datetime) -> str:
+    basis = member.password_hash if purpose == "reset" else member.email
+    payload = {"m": member.id, "f": _fingerprint(basis), "t": int(now.timestamp())}
+    return URLSafeSerializer(secret, salt=f"meetups-{purpose}").dumps(payload)
+
+
+def _unsign(session: Session, secret: str, purpose: str, token: str, now: datetime,
+            valid_for: timedelta) -> Member:
+    invalid = errors.InvalidToken(_("This link is not valid any more. Please ask for a new one."))
+    try:
+        payload = URLSafeSerializer(secret, salt=f"meetups-{purpose}").loads(token)
+        member = session.get(Member, int(payload["m"]))
+        issued = int(payload["t"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise invalid from None
+    basis = member.password_hash if member and purpose == "reset" else member.email if member else ""
+    if member is None or payload.get("f") != _fingerprint(basis) or now.timestamp() - issued > valid_for.total_seconds():
+        raise invalid
+    return member
+
+
+def make_reset_token(secret: str, member: Member, now: datetime) -> str:
+    return _sign(secret, "reset", member, now)
+
+
+def make_verify_token(secret: str, member: Member, now: datetime) -> str:
+    return _sign(secret, "verify", member, now)
+
+
+def reset_password(session: Session, *, secret: str, token: str, password: str, now: datetime) -> Member:
+    """Set a new password through an emailed link, valid for two hours and once."""
+    member = _unsign(session, secret, "reset", token, now, RESET_VALID_FOR)
+    member.password_hash = generate_password_hash(_check_password(password))
+    if member.email_verified_at is None:
+        member.email_verified_at = now  # the link reached their inbox: the address is theirs
+    session.flush()
+    return member
+
+
+def verify_email(session: Session, *, secret: str, token: str, now: datetime) -> Member:
+    """Mark the address as the member's own, through the link sent to it."""
+    member = _unsign(session, secret, "verify", token, now, VERIFY_VALID_FOR)
+    if member.email_verified_at is None:
+        member.email_verified_at = now
+        session.flush()
+    return member
+
+
+# API tokens
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, member: Member, *, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """A new personal API token; the plain text is returned once and never stored."""
+    name = " ".join((name or "").split()) or _("API token")
+    if len(name) > 60:
+        raise errors.InvalidInput(_("Token names can be at most 60 characters."), field="name")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(member=member, name=name, token_hash=_hash_token(plain), prefix=plain[:10], created_at=now)
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def revoke_token(session: Session, member: Member, *, token_id: int) -> None:
+    """Revoke one of the member's own tokens; it stops working at once."""
+    done = session.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.member_id == member.id))
+    if done.rowcount == 0:
+        raise errors.NotFound(_("There is no such token."))
+
+
+def list_tokens(session: Session, member: Member) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.member_id == member.id).order_by(ApiToken.id)))
+
+
+def get_member_for_token(session: Session, plain: str, now: datetime) -> Member | None:
+    if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+    if token is None:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now  # coarse, so reads do not write on every request
+    return token.member
+
+
+def import_members(session: Session, text: str, *, now: datetime) -> list[Member]:
+    """Members from CSV `email,name[,password]`: all rows or none; every bad row is named."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if rows and [c.strip().lower() for c in rows[0][:2]] == ["email", "name"]:
+        rows = [[], *rows[1:]]  # a header row: skip it but keep line numbers true
+    problems: list[str] = []
+    seen: set[str] = set()
+    members: list[Member] = []
+    for line, row in enumerate(rows, start=1):
+        if not row or not any(c.strip() for c in row):
+            continue
+        try:
+            if len(row) not in (2, 3):
+                raise errors.InvalidInput(_("expected email,name[,password]"))
+            email = normalize_email(row[0])
+            if email in seen or get_member_by_email(session, email):
+                raise errors.EmailTaken(_("%(email)s is already a member", email=email))
+            seen.add(email)
+            password = row[2] if len(row) == 3 and row[2] else None
+            members.append(Member(email=email, name=_clean_name(row[1]), created_at=now,
+                                  password_hash=generate_password_hash(_check_password(password))
+                                  if password else ""))
+        except errors.DomainError as err:
+            problems.append(_("line %(line)d: %(problem)s", line=line, problem=err.message))
+    if problems:
+        raise errors.InvalidInput("\n".join(problems), rows=problems)
+    if not members:
+        raise errors.InvalidInput(_("The file has no members in it."))
+    session.add_all(members)
+    session.flush()
+    return members

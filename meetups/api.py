@@ -1,0 +1,58 @@
+"""What every JSON endpoint shares: who is calling (Bearer token or session + CSRF header) and a body that is
+a JSON object. Domain endpoints live in each domain's api.py."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from flask import g, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from meetups import errors
+from meetups.extensions import csrf
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def guard_request() -> None:
+    """Runs before every /api/ request: a malformed body or a cross-site cookie request never reaches a view."""
+    if request.method in UNSAFE_METHODS and request.get_data(cache=True):
+        try:
+            body = json.loads(request.get_data(cache=True))
+        except (ValueError, UnicodeDecodeError):
+            raise errors.InvalidJson(_("The request body is not valid JSON.")) from None
+        if not isinstance(body, dict):
+            raise errors.InvalidJson(_("The request body must be a JSON object."))
+    if request.headers.get("Authorization") and bearer_token() is None:
+        raise errors.LoginRequired(_("Use the header Authorization: Bearer <token>."))
+    if bearer_token() is not None and not current_user.is_authenticated:
+        raise errors.LoginRequired(_("That API token is not valid. Create a new one on your settings page."))
+    g.api_via_token = bearer_token() is not None
+    # A session cookie rides along on cross-site requests; a token cannot. So cookie callers prove intent.
+    if request.method in UNSAFE_METHODS and not g.api_via_token and current_user.is_authenticated:
+        try:
+            csrf.protect()
+        except CSRFError:
+            raise errors.PermissionDenied(_("Send the X-CSRFToken header with session requests."),
+                                          reason="csrf") from None
+
+
+def login_required(view):
+    """Session or Bearer token; anything else is a 401 in the JSON error shape."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            raise errors.LoginRequired(_("Log in or send an API token first."))
+        return view(*args, **kwargs)
+
+    return wrapped

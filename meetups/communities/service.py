@@ -1,0 +1,130 @@
+"""Communities and who belongs to them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from meetups import errors
+from meetups.accounts.models import Member
+from meetups.communities.models import Community, CommunityRole, Membership
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+RESERVED_SLUGS = {"new", "admin", "api", "static"}
+GRANTS = {CommunityRole.organiser: {"create_event", "manage_community"}, CommunityRole.member: set()}
+ACTIONS = set().union(*GRANTS.values())
+
+
+def get_role(session: Session, member: Member | None, community: Community) -> CommunityRole | None:
+    if member is None or not member.is_authenticated:
+        return None
+    return session.scalar(select(Membership.role).where(Membership.community_id == community.id,
+                                                        Membership.member_id == member.id))
+
+
+def can(session: Session, member: Member | None, community: Community, action: str) -> bool:
+    """What a member may do in a community; templates ask it too, to show or hide a button."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")  # a typo must fail loudly, not read as "no"
+    if member is None or not member.is_authenticated:
+        return False
+    if member.is_admin:
+        return True
+    role = get_role(session, member, community)
+    return role is not None and action in GRANTS[role]
+
+
+def ensure_can(session: Session, member: Member | None, community: Community, action: str) -> None:
+    if member is None or not member.is_authenticated:
+        raise errors.LoginRequired(_("Please log in first."))
+    if not can(session, member, community, action):
+        raise errors.PermissionDenied(_("Only this community's organisers can do that."), action=action)
+
+
+def get_community(session: Session, slug: str) -> Community:
+    community = session.scalar(select(Community).where(Community.slug == slug))
+    if community is None:
+        raise errors.NotFound(_("There is no such community."))
+    return community
+
+
+def list_communities(session: Session) -> list[tuple[Community, int]]:
+    """Every community with its member count, in one query."""
+    counts = (select(Membership.community_id, func.count().label("n")).group_by(Membership.community_id)
+              .subquery())
+    rows = session.execute(select(Community, func.coalesce(counts.c.n, 0))
+                           .outerjoin(counts, counts.c.community_id == Community.id).order_by(Community.name))
+    return [(c, n) for c, n in rows]
+
+
+def count_members(session: Session, community: Community) -> int:
+    return session.scalar(select(func.count()).where(Membership.community_id == community.id)) or 0
+
+
+def create_community(session: Session, *, actor: Member, slug: str, name: str, description: str = "",
+                     color: str = "#3b5bdb", now: datetime) -> Community:
+    """Site admins found communities; the founder becomes its first organiser."""
+    if not actor.is_admin:
+        raise errors.PermissionDenied(_("Only site admins can create communities."))
+    slug, name = (slug or "").strip().lower(), " ".join((name or "").split())
+    if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
+        raise errors.InvalidInput(
+            _("The short name may use lower-case letters, digits and dashes (up to 50)."), field="slug")
+    if not name or len(name) > 100:
+        raise errors.InvalidInput(_("Please give the community a name of up to 100 characters."), field="name")
+    if len(description or "") > 5000:
+        raise errors.InvalidInput(_("The description can be at most 5000 characters."), field="description")
+    if not COLOR_RE.match(color or ""):
+        raise errors.InvalidInput(_("The colour must look like #3b5bdb."), field="color")
+    if session.scalar(select(Community.id).where(Community.slug == slug)) is not None:
+        raise errors.SlugTaken(_("Another community already uses this short name."), field="slug")
+    community = Community(slug=slug, name=name, description=(description or "").strip(), color=color.lower(),
+                          created_at=now)
+    session.add(community)
+    session.add(Membership(community=community, member=actor, role=CommunityRole.organiser, joined_at=now))
+    session.flush()
+    return community
+
+
+def join_community(session: Session, *, community: Community, member: Member, now: datetime) -> Membership:
+    """Become a member; joining twice changes nothing."""
+    membership = session.scalar(select(Membership).where(Membership.community_id == community.id,
+                                                         Membership.member_id == member.id))
+    if membership is None:
+        membership = Membership(community=community, member=member, role=CommunityRole.member, joined_at=now)
+        session.add(membership)
+        session.flush()
+    return membership
+
+
+def leave_community(session: Session, *, community: Community, member: Member) -> None:
+    """Stop being a member; the last organiser cannot leave, or nobody could run the community."""
+    membership = session.scalar(select(Membership).where(Membership.community_id == community.id,
+                                                         Membership.member_id == member.id))
+    if membership is None:
+        return
+    if membership.role is CommunityRole.organiser:
+        organisers = session.scalar(select(func.count()).where(
+            Membership.community_id == community.id, Membership.role == CommunityRole.organiser))
+        if organisers <= 1:
+            raise errors.PermissionDenied(_("You are the last organiser; make someone else organiser first."))
+    session.delete(membership)
+    session.flush()
+
+
+def set_role(session: Session, *, community: Community, actor: Member, email: str, role: CommunityRole,
+             now: datetime) -> Membership:
+    """Organisers make a member an organiser (or back); the member joins if they had not."""
+    ensure_can(session, actor, community, "manage_community")
+    member = session.scalar(select(Member).where(Member.email == (email or "").strip().lower()))
+    if member is None:
+        raise errors.NotFound(_("Nobody has an account with that email."), field="email")
+    membership = join_community(session, community=community, member=member, now=now)
+    membership.role = role
+    session.flush()
+    return membership

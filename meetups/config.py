@@ -1,0 +1,64 @@
+"""Settings from MEETUPS_* environment variables, with safe defaults."""
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _secret_key() -> str:
+    """A key generated once and kept in instance/, so sessions survive restarts without a default secret."""
+    if key := os.environ.get("MEETUPS_SECRET_KEY"):
+        return key
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("MEETUPS_DATABASE_URL", "")
+    if not url:
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'meetups.db'}"
+    return normalize_database_url(url)
+
+
+def normalize_database_url(url: str) -> str:
+    """psycopg 3 is the PostgreSQL driver; accept the common spellings of the URL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def from_env() -> dict:
+    base_url = os.environ.get("MEETUPS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    rate_limits = os.environ.get("MEETUPS_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no")
+    redis_url = os.environ.get("MEETUPS_REDIS_URL", "")
+    return {
+        "SECRET_KEY": _secret_key(),
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "BASE_URL": base_url,
+        "MAIL_URL": os.environ.get("MEETUPS_MAIL_URL", ""),
+        "MAIL_FROM": os.environ.get("MEETUPS_MAIL_FROM", "Meetups <noreply@meetups.localhost>"),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_ENABLED": rate_limits,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; a phone left open for hours still posts
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ("en", "ru"),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "JSON_SORT_KEYS": False,
+    }

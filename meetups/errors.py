@@ -1,0 +1,166 @@
+"""Domain errors with stable codes, and the one place that renders them as HTML or JSON."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from apiflask.exceptions import HTTPError
+from flask import Flask, flash, redirect, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from flask_wtf import FlaskForm
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """`code` is a contract: clients and tests match on it, never on the message."""
+
+    code, status = "domain_error", 400
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message, self.details = message, details
+
+
+class InvalidInput(DomainError):
+    code, status = "invalid_input", 422
+
+    @classmethod
+    def from_form(cls, form: FlaskForm) -> InvalidInput:
+        field, messages = next(iter(form.errors.items()), ("", [_("Please check the form.")]))
+        label = getattr(getattr(form, field, None), "label", None)
+        text = messages[0] if isinstance(messages, list) else str(messages)
+        return cls(f"{label.text}: {text}" if label else text, field=field)
+
+
+class InvalidJson(DomainError):
+    code, status = "invalid_json", 400
+
+
+class NotFound(DomainError):
+    code, status = "not_found", 404
+
+
+class LoginRequired(DomainError):
+    code, status = "login_required", 401
+
+
+class InvalidCredentials(DomainError):
+    code, status = "invalid_credentials", 401
+
+
+class PermissionDenied(DomainError):
+    code, status = "forbidden", 403
+
+
+class EmailTaken(DomainError):
+    code, status = "email_taken", 409
+
+
+class SlugTaken(DomainError):
+    code, status = "slug_taken", 409
+
+
+class AlreadyStaff(DomainError):
+    code, status = "already_staff", 409
+
+
+class EventCancelled(DomainError):
+    code, status = "event_cancelled", 409
+
+
+class InvalidToken(DomainError):
+    code, status = "invalid_token", 400
+
+
+def _same_site_referrer() -> str | None:
+    referrer = request.referrer
+    if not referrer:
+        return None
+    ref, here = urlsplit(referrer), urlsplit(request.host_url)
+    return referrer if ref.netloc == here.netloc and ref.path != request.path else None
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(code: str, message: str, status: int, **details: object):
+    return {"error": {"code": code, "message": message, **details}}, status
+
+
+def _rollback() -> None:
+    from meetups.extensions import db  # late: errors is imported by models' modules
+
+    db.session.rollback()
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(err: DomainError):
+        _rollback()  # a refused action leaves nothing behind
+        if is_api_request():
+            return json_error(err.code, err.message, err.status, **err.details)
+        if err.status == 401:
+            return redirect(f"/login?next={request.full_path.rstrip('?')}")
+        if err.status in (403, 404) or request.method == "GET":
+            return render_template("error.html", title=err.message, status=err.status), err.status
+        flash(err.message, "error")
+        return redirect(_same_site_referrer() or "/")
+
+    @app.error_processor
+    def _validation_error(err: HTTPError):
+        """APIFlask's request validation (pydantic), in our error shape."""
+        fields: dict[str, list[str]] = {}
+        for location in (err.detail or {}).values():
+            if isinstance(location, dict):
+                fields.update(location)
+        if fields:
+            field, messages = next(iter(fields.items()))
+            message = _("%(field)s: %(problem)s", field=field, problem=messages[0])
+            return json_error("invalid_input", message, err.status_code, fields=fields)
+        return json_error(_http_code(err.status_code), err.message or _("Request refused."), err.status_code)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        _rollback()
+        if is_api_request():
+            response = json_error(_http_code(err.code or 500), _http_message(err), err.code or 500)
+            return *response, {k: v for k, v in err.get_headers() if k != "Content-Type"}
+        return render_template("error.html", title=_http_message(err), status=err.code), err.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        _rollback()
+        message = _("Something went wrong on our side. Nothing was saved; please try again.")
+        if is_api_request():
+            return json_error("internal_error", message, 500)
+        return render_template("error.html", title=message, status=500), 500
+
+
+_HTTP_CODES = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+               422: "invalid_input", 429: "rate_limited"}
+
+
+def _http_code(status: int) -> str:
+    return _HTTP_CODES.get(status, "internal_error" if status >= 500 else "http_error")
+
+
+def _http_message(err: HTTPException) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please log in first."),
+        403: _("You are not allowed to do that."),
+        404: _("There is nothing here."),
+        405: _("That action is not available here."),
+        413: _("That is too much data."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+    }
+    return messages.get(err.code or 500, err.description or err.name)

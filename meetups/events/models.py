@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetups.accounts.models import Member
+from meetups.communities.models import Community
+from meetups.extensions import db
+
+
+class EventStatus(enum.StrEnum):
+    draft = "draft"
+    published = "published"
+    cancelled = "cancelled"
+
+
+class RsvpMode(enum.StrEnum):
+    open = "open"
+    approval = "approval"
+
+
+class WaitlistMode(enum.StrEnum):
+    auto = "auto"
+    offer = "offer"
+
+
+class StaffRole(enum.StrEnum):
+    organiser = "organiser"
+    volunteer = "volunteer"
+    speaker = "speaker"
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    return Enum(cls, native_enum=False, length=16, validate_strings=True)
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("max_guests >= 0", name="max_guests_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: Markdown, rendered through the sanitiser
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    #: IANA zone name; times are shown in it
+    timezone: Mapped[str] = mapped_column(String(64))
+    venue_name: Mapped[str] = mapped_column(String(200), default="")
+    venue_address: Mapped[str] = mapped_column(String(500), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    #: seats for attendees and their guests; None means no limit
+    capacity: Mapped[int | None]
+    max_guests: Mapped[int] = mapped_column(default=0)
+    rsvp_mode: Mapped[RsvpMode] = mapped_column(_enum(RsvpMode), default=RsvpMode.open)
+    waitlist_mode: Mapped[WaitlistMode] = mapped_column(_enum(WaitlistMode), default=WaitlistMode.auto)
+    #: how long an offered seat is held in offer mode
+    offer_hours: Mapped[int] = mapped_column(default=24)
+    rsvp_opens_at: Mapped[datetime | None]
+    #: None means RSVPs close when the event starts
+    rsvp_closes_at: Mapped[datetime | None]
+    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.draft, index=True)
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    #: iCalendar SEQUENCE: bumped whenever time, place or status changes
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+    community: Mapped[Community] = relationship()
+    staff: Mapped[list[EventStaff]] = relationship(back_populates="event", passive_deletes=True,
+                                                   cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.title!r}>"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_starts_at(self) -> datetime:
+        return self.starts_at.astimezone(self.zone)
+
+    @property
+    def local_ends_at(self) -> datetime:
+        return self.ends_at.astimezone(self.zone)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is EventStatus.published
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is EventStatus.cancelled
+
+    def has_ended(self, now: datetime) -> bool:
+        return self.ends_at <= now
+
+    def rsvp_closes(self) -> datetime:
+        return self.rsvp_closes_at or self.starts_at
+
+    def is_rsvp_open(self, now: datetime) -> bool:
+        opens = self.rsvp_opens_at
+        return self.is_published and (opens is None or opens <= now) and now < self.rsvp_closes()
+
+
+class EventStaff(db.Model):
+    """A member's role at one event: organisers manage it, volunteers check people in, speakers speak."""
+
+    __tablename__ = "event_staff"
+    __table_args__ = (UniqueConstraint("event_id", "member_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole))
+    added_at: Mapped[datetime]
+
+    event: Mapped[Event] = relationship(back_populates="staff")
+    member: Mapped[Member] = relationship()

@@ -1,0 +1,302 @@
+"""Events: create, edit, publish, cancel, staff, and who may see or manage them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from meetups import errors
+from meetups.accounts.models import Member
+from meetups.communities import service as communities
+from meetups.communities.models import Community, CommunityRole, Membership
+from meetups.events.models import Event, EventStaff, EventStatus, RsvpMode, StaffRole, WaitlistMode
+
+GRANTS = {
+    StaffRole.organiser: {"manage", "check_in", "see_attendees"},
+    StaffRole.volunteer: {"check_in", "see_attendees"},
+    StaffRole.speaker: set(),
+}
+ACTIONS = set().union(*GRANTS.values())
+TITLE_MAX, DESCRIPTION_MAX = 200, 20_000
+MAX_GUESTS_LIMIT, OFFER_HOURS_MAX = 20, 168
+LONGEST_EVENT = timedelta(days=31)
+#: fields whose change moves the event in subscribers' calendars (iCalendar SEQUENCE)
+SCHEDULE_FIELDS = {"starts_at", "ends_at", "timezone", "venue_name", "venue_address", "online_url", "status"}
+EDITABLE = {"title", "description", "starts_at", "ends_at", "timezone", "venue_name", "venue_address",
+            "online_url", "capacity", "max_guests", "rsvp_mode", "waitlist_mode", "offer_hours",
+            "rsvp_opens_at", "rsvp_closes_at"}
+
+
+# Permissions: the one place that says who may do what at an event.
+
+def _staff_roles(session: Session, member: Member, event: Event) -> set[StaffRole]:
+    return set(session.scalars(select(EventStaff.role).where(EventStaff.event_id == event.id,
+                                                             EventStaff.member_id == member.id)))
+
+
+def can(session: Session, member: Member | None, event: Event, action: str) -> bool:
+    """Site admins and the community's organisers may do everything; event staff what their role grants."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")  # a typo must fail loudly, not read as "no"
+    if member is None or not member.is_authenticated:
+        return False
+    if member.is_admin or communities.get_role(session, member, event.community) is CommunityRole.organiser:
+        return True
+    return any(action in GRANTS[role] for role in _staff_roles(session, member, event))
+
+
+def ensure_can(session: Session, member: Member | None, event: Event, action: str) -> None:
+    if member is None or not member.is_authenticated:
+        raise errors.LoginRequired(_("Please log in first."))
+    if not can(session, member, event, action):
+        raise errors.PermissionDenied(_("Only this event's staff can do that."), action=action)
+
+
+def get_event(session: Session, event_id: int, viewer: Member | None = None) -> Event:
+    """An event the viewer may see: drafts only for those who manage it, as if they did not exist."""
+    event = session.get(Event, event_id)
+    if event is None or (event.status is EventStatus.draft and not can(session, viewer, event, "manage")):
+        raise errors.NotFound(_("There is no such event."))
+    return event
+
+
+def list_events(session: Session, *, now: datetime, community: Community | None = None,
+                include_drafts: bool = False, past: bool = False, limit: int = 50) -> list[Event]:
+    """Upcoming (or past) events, soonest first (most recent first for the past), with their community."""
+    query = select(Event).options(selectinload(Event.community))
+    statuses = [EventStatus.published, EventStatus.cancelled]
+    if include_drafts:
+        statuses.append(EventStatus.draft)
+    query = query.where(Event.status.in_(statuses))
+    if community is not None:
+        query = query.where(Event.community_id == community.id)
+    if past:
+        query = query.where(Event.ends_at <= now).order_by(Event.starts_at.desc())
+    else:
+        query = query.where(Event.ends_at > now).order_by(Event.starts_at)
+    return list(session.scalars(query.limit(limit)))
+
+
+def list_organisers(session: Session, event: Event) -> list[Member]:
+    """Who runs the event: its organiser staff, else the community's organisers."""
+    staff = list(session.scalars(select(Member).join(EventStaff, EventStaff.member_id == Member.id).where(
+        EventStaff.event_id == event.id, EventStaff.role == StaffRole.organiser).order_by(Member.name)))
+    if staff:
+        return staff
+    return list(session.scalars(select(Member).join(Membership, Membership.member_id == Member.id).where(
+        Membership.community_id == event.community_id, Membership.role == CommunityRole.organiser)
+        .order_by(Member.name)))
+
+
+def list_staff(session: Session, event: Event) -> list[EventStaff]:
+    return list(session.scalars(select(EventStaff).options(selectinload(EventStaff.member))
+                                .where(EventStaff.event_id == event.id).order_by(EventStaff.role, EventStaff.id)))
+
+
+# Validation: the HTML form and the JSON API both land here, so they can never disagree.
+
+@cache
+def timezone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _to_utc(value: Any, zone: ZoneInfo, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise errors.InvalidInput(_("That is not a date and time."), field=field) from None
+    if not isinstance(value, datetime):
+        raise errors.InvalidInput(_("That is not a date and time."), field=field)
+    if value.tzinfo is None:  # a wall-clock time at the venue
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(ZoneInfo("UTC"))
+
+
+def _text(fields: dict, name: str, limit: int, *, required: bool = False, label: str = "") -> str:
+    value = fields.get(name)
+    value = "" if value is None else value
+    if not isinstance(value, str):
+        raise errors.InvalidInput(_("%(label)s must be text.", label=label or name), field=name)
+    value = value.strip()
+    if required and not value:
+        raise errors.InvalidInput(_("Please fill in %(label)s.", label=label or name), field=name)
+    if len(value) > limit:
+        raise errors.InvalidInput(_("%(label)s can be at most %(n)d characters.", label=label or name, n=limit),
+                                  field=name)
+    return value
+
+
+def _whole(fields: dict, name: str, low: int, high: int | None, label: str) -> int | None:
+    value = fields.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.InvalidInput(_("%(label)s must be a whole number.", label=label), field=name)
+    if value < low or (high is not None and value > high):
+        message = (_("%(label)s must be between %(low)d and %(high)d.", label=label, low=low, high=high)
+                   if high is not None else _("%(label)s cannot be below %(low)d.", label=label, low=low))
+        raise errors.InvalidInput(message, field=name)
+    return value
+
+
+def _choice(fields: dict, name: str, enum_cls: type, default: Any) -> Any:
+    value = fields.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum_cls)
+        raise errors.InvalidInput(_("%(name)s must be one of: %(allowed)s.", name=name, allowed=allowed),
+                                  field=name) from None
+
+
+def validate_event_fields(fields: dict) -> dict:
+    """Clean and check every event field; raises InvalidInput naming the first problem."""
+    zone_name = fields.get("timezone")
+    if not isinstance(zone_name, str) or zone_name not in timezone_names():
+        raise errors.InvalidInput(_("Please choose a time zone from the list, such as Europe/Berlin."),
+                                  field="timezone")
+    zone = ZoneInfo(zone_name)
+    clean = {
+        "title": _text(fields, "title", TITLE_MAX, required=True, label=_("Title")),
+        "description": _text(fields, "description", DESCRIPTION_MAX, label=_("Description")),
+        "timezone": zone_name,
+        "venue_name": _text(fields, "venue_name", 200, label=_("Venue")),
+        "venue_address": _text(fields, "venue_address", 500, label=_("Address")),
+        "online_url": _text(fields, "online_url", 500, label=_("Online link")),
+        "capacity": _whole(fields, "capacity", 0, 1_000_000, _("Capacity")),
+        "max_guests": _whole(fields, "max_guests", 0, MAX_GUESTS_LIMIT, _("Guests per RSVP")) or 0,
+        "offer_hours": _whole(fields, "offer_hours", 1, OFFER_HOURS_MAX, _("Offer hold time")) or 24,
+        "rsvp_mode": _choice(fields, "rsvp_mode", RsvpMode, RsvpMode.open),
+        "waitlist_mode": _choice(fields, "waitlist_mode", WaitlistMode, WaitlistMode.auto),
+    }
+    for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at"):
+        clean[name] = _to_utc(fields.get(name), zone, name)
+    if clean["online_url"] and urlsplit(clean["online_url"]).scheme not in ("http", "https"):
+        raise errors.InvalidInput(_("The online link must start with https:// or http://."), field="online_url")
+    starts, ends = clean["starts_at"], clean["ends_at"]
+    if starts is None:
+        raise errors.InvalidInput(_("Please say when the event starts."), field="starts_at")
+    if ends is None:
+        raise errors.InvalidInput(_("Please say when the event ends."), field="ends_at")
+    if ends <= starts:
+        raise errors.InvalidInput(_("The event must end after it starts."), field="ends_at")
+    if ends - starts > LONGEST_EVENT:
+        raise errors.InvalidInput(_("An event can last at most 31 days."), field="ends_at")
+    opens, closes = clean["rsvp_opens_at"], clean["rsvp_closes_at"]
+    if closes is not None and closes > ends:
+        raise errors.InvalidInput(_("RSVPs must close before the event ends."), field="rsvp_closes_at")
+    if opens is not None and opens >= (closes or starts):
+        raise errors.InvalidInput(_("RSVPs must open before they close."), field="rsvp_opens_at")
+    return clean
+
+
+def _current_fields(event: Event) -> dict:
+    return {name: getattr(event, name) for name in EDITABLE}
+
+
+# Changes
+
+def create_event(session: Session, *, community: Community, actor: Member, fields: dict, now: datetime,
+                 publish: bool = False) -> Event:
+    """Community organisers create events, as drafts unless they publish at once."""
+    communities.ensure_can(session, actor, community, "create_event")
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise errors.InvalidInput(_("Unknown field: %(name)s.", name=sorted(unknown)[0]), field=sorted(unknown)[0])
+    event = Event(community=community, created_by_id=actor.id, created_at=now, updated_at=now,
+                  status=EventStatus.draft, **validate_event_fields(fields))
+    session.add(event)
+    session.flush()
+    if publish:
+        publish_event(session, event=event, actor=actor, now=now)
+    return event
+
+
+def update_event(session: Session, *, event: Event, actor: Member, changes: dict, now: datetime) -> Event:
+    """Change some fields; the rest stay. A new time zone keeps the wall-clock times unless new ones are given."""
+    ensure_can(session, actor, event, "manage")
+    if event.is_cancelled:
+        raise errors.EventCancelled(_("This event was cancelled and can no longer be edited."))
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise errors.InvalidInput(_("Unknown field: %(name)s.", name=sorted(unknown)[0]), field=sorted(unknown)[0])
+    merged = _current_fields(event)
+    new_zone = changes.get("timezone", event.timezone)
+    if new_zone != event.timezone:
+        for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at"):
+            if merged[name] is not None and name not in changes:
+                merged[name] = merged[name].astimezone(event.zone).replace(tzinfo=None)
+    merged.update(changes)
+    clean = validate_event_fields(merged)
+    moved = any(getattr(event, name) != clean[name] for name in SCHEDULE_FIELDS & set(clean))
+    for name, value in clean.items():
+        setattr(event, name, value)
+    if moved:
+        event.sequence += 1
+    event.updated_at = now
+    session.flush()
+    return event
+
+
+def publish_event(session: Session, *, event: Event, actor: Member, now: datetime) -> Event:
+    """Make a draft visible to everyone."""
+    ensure_can(session, actor, event, "manage")
+    if event.is_cancelled:
+        raise errors.EventCancelled(_("A cancelled event cannot be published again."))
+    if event.status is EventStatus.draft:
+        event.status, event.published_at, event.updated_at = EventStatus.published, now, now
+        session.flush()
+    return event
+
+
+def cancel_event(session: Session, *, event: Event, actor: Member, reason: str = "", now: datetime) -> Event:
+    """Cancel an event; it stays visible (and in feeds) marked as cancelled. Cancelling twice is harmless."""
+    ensure_can(session, actor, event, "manage")
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise errors.InvalidInput(_("The reason can be at most 500 characters."), field="reason")
+    if not event.is_cancelled:
+        event.status, event.cancelled_at, event.cancel_reason = EventStatus.cancelled, now, reason
+        event.sequence += 1
+        event.updated_at = now
+        session.flush()
+    return event
+
+
+def add_staff(session: Session, *, event: Event, actor: Member, email: str, role: str, now: datetime) -> EventStaff:
+    """Give a member a role at the event (organiser, volunteer, speaker)."""
+    ensure_can(session, actor, event, "manage")
+    role = _choice({"role": role}, "role", StaffRole, None)
+    if role is None:
+        raise errors.InvalidInput(_("Please choose a role."), field="role")
+    member = session.scalar(select(Member).where(Member.email == (email or "").strip().lower()))
+    if member is None:
+        raise errors.NotFound(_("Nobody has an account with that email."), field="email")
+    if role in _staff_roles(session, member, event):
+        raise errors.AlreadyStaff(_("%(name)s already has this role.", name=member.name))
+    staff = EventStaff(event=event, member=member, role=role, added_at=now)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def remove_staff(session: Session, *, event: Event, actor: Member, staff_id: int) -> None:
+    """Take a role away again."""
+    ensure_can(session, actor, event, "manage")
+    staff = session.get(EventStaff, staff_id)
+    if staff is None or staff.event_id != event.id:
+        raise errors.NotFound(_("There is no such staff member."))
+    session.delete(staff)
+    session.flush()

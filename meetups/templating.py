@@ -1,0 +1,55 @@
+"""What every template can use: times in an event's zone, Markdown, permission questions, the CSRF token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime, format_time, get_timezone_name
+from flask import Flask
+from flask_babel import get_locale
+from flask_login import current_user
+
+from meetups import clock, markdown
+from meetups.extensions import db
+
+
+def local_datetime(value: datetime | None, zone: str, fmt: str = "EEE d MMM y, HH:mm") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value.astimezone(ZoneInfo(zone)), fmt, locale=get_locale())
+
+
+def local_time(value: datetime, zone: str) -> str:
+    return format_time(value.astimezone(ZoneInfo(zone)), "HH:mm", locale=get_locale())
+
+
+def zone_label(value: datetime, zone: str) -> str:
+    """A short, readable zone name such as 'CET' or 'GMT+03:00' at that moment."""
+    local = value.astimezone(ZoneInfo(zone))
+    return local.tzname() if local.tzname() and not local.tzname()[0] in "+-" else get_timezone_name(
+        local, width="short", locale=get_locale())
+
+
+def when(event) -> str:
+    """'Tue 3 Dec 2026, 19:00–21:00' in the event's zone; both dates when it spans days."""
+    start, end = event.local_starts_at, event.local_ends_at
+    first = local_datetime(event.starts_at, event.timezone)
+    if start.date() == end.date():
+        return f"{first}–{local_time(event.ends_at, event.timezone)}"
+    return f"{first} – {local_datetime(event.ends_at, event.timezone)}"
+
+
+def register(app: Flask) -> None:
+    from meetups.communities import service as communities
+    from meetups.events import service as events
+
+    app.jinja_env.filters.update(markdown=markdown.render, plaintext=markdown.plain, local_datetime=local_datetime,
+                                 local_time=local_time, zone_label=zone_label)
+    app.jinja_env.globals.update(
+        when=when,
+        now=clock.now,
+        can_event=lambda event, action: events.can(db.session, current_user, event, action),
+        can_community=lambda community, action: communities.can(db.session, current_user, community, action),
+        locale=lambda: str(get_locale()),
+    )

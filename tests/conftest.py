@@ -1,0 +1,74 @@
+import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.orm import Session
+
+from meetups import clock, create_app
+from meetups.config import normalize_database_url
+from meetups.extensions import db
+from meetups.notify import service as notify
+
+TEST_DATABASE_URL = normalize_database_url(os.environ.get("MEETUPS_TEST_DATABASE_URL", "") or "sqlite://")
+FROZEN_NOW = datetime(2030, 4, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+                      "RATELIMIT_ENABLED": False, "BASE_URL": "http://meetups.test", "MAIL_URL": "",
+                      "SERVER_NAME": None})
+    with app.app_context():  # then popped: each request gets its own app context, g and db.session
+        db.drop_all()
+        db.create_all()
+        db.session.configure(join_transaction_mode="create_savepoint")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+
+
+@pytest.fixture
+def session(app, monkeypatch):
+    """Per test; requests share its connection; a commit only releases a SAVEPOINT, and all is rolled back."""
+    with app.app_context():
+        connection = db.engine.connect()
+        monkeypatch.setitem(db.engines, None, connection)
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    with app.app_context():
+        notify.outbox().clear()
+    yield session
+    session.close()
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def now(monkeypatch) -> datetime:
+    monkeypatch.setattr(clock, "now", lambda: FROZEN_NOW)
+    return FROZEN_NOW
+
+
+@pytest.fixture
+def client(app, session):
+    """Needs `session`, or what requests write would outlive the test."""
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app, session):
+    with app.app_context():
+        yield notify.outbox()
+
+
+@pytest.fixture
+def login(client):
+    """Log a member in on the test client (through the real login form)."""
+
+    def _login(member, password="correct horse battery"):
+        response = client.post("/login", data={"email": member.email, "password": password})
+        assert response.status_code == 302, response.text
+        return member
+
+    return _login

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from apiflask import APIFlask
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 from meetups import api, clock, config, errors, templating
@@ -20,10 +20,13 @@ def _blueprints():
     from meetups.communities import views as communities_views
     from meetups.events import api as events_api
     from meetups.events import views as events_views
+    from meetups.rsvps import api as rsvps_api
+    from meetups.rsvps import views as rsvps_views
 
     return [
-        (events_views.bp, None), (communities_views.bp, None), (accounts_views.bp, None),
+        (events_views.bp, None), (communities_views.bp, None), (accounts_views.bp, None), (rsvps_views.bp, None),
         (accounts_api.bp, "/api/v1"), (communities_api.bp, "/api/v1"), (events_api.bp, "/api/v1"),
+        (rsvps_api.bp, "/api/v1"),
     ]
 
 
@@ -34,6 +37,8 @@ def create_app(overrides: dict | None = None) -> APIFlask:
     app.config.from_mapping(config.from_env())
     app.config.from_mapping(overrides or {})
     app.config.update(VALIDATION_ERROR_STATUS_CODE=422, AUTO_404_RESPONSE=False)
+    app.config.update(SECURITY_SCHEMES=api.SECURITY_SCHEMES, HTTP_ERROR_SCHEMA=errors.ERROR_SCHEMA,
+                      VALIDATION_ERROR_SCHEMA=errors.ERROR_SCHEMA)  # the OpenAPI document tells the truth
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
@@ -83,6 +88,8 @@ def create_app(overrides: dict | None = None) -> APIFlask:
 
 def _select_locale() -> str:
     supported = ["en", "ru"]
+    if not has_request_context():  # CLI commands and jobs: the default language
+        return "en"
     if request.args.get("lang") in supported:
         session["lang"] = request.args["lang"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:

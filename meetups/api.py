@@ -15,6 +15,15 @@ from meetups import errors
 from meetups.extensions import csrf
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+#: how callers prove who they are, for the OpenAPI document (app config SECURITY_SCHEMES)
+SECURITY_SCHEMES = {
+    "BearerAuth": {"type": "http", "scheme": "bearer",
+                   "description": "A personal API token: `Authorization: Bearer <token>`."},
+    "SessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
+                      "description": "The site's login session; unsafe methods also need the X-CSRFToken header."},
+}
+#: `@bp.doc(security=api.SECURITY)` on every login_required endpoint: either scheme will do
+SECURITY = [{"BearerAuth": []}, {"SessionCookie": []}]
 
 
 def bearer_token() -> str | None:

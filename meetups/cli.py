@@ -1,7 +1,105 @@
-"""Command-line entry points: `flask --app app ...`."""
+"""Command-line entry points: `flask --app app ...`. Each command parses, makes one service call, commits."""
 
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+
+import click
 from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
+
+from meetups import clock, demo, errors
+from meetups.accounts import service as accounts
+from meetups.extensions import db
+
+user_cli = AppGroup("user", help="Manage members.")
+token_cli = AppGroup("token", help="Manage personal API tokens.")
+
+
+def _friendly(command: Callable) -> Callable:
+    """Operators get one clear line on stderr and a non-zero exit, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except errors.DomainError as err:
+            db.session.rollback()
+            raise click.ClickException(err.message) from None
+        except SQLAlchemyError as err:
+            db.session.rollback()
+            reason = str(getattr(err, "orig", None) or err).splitlines()[0]
+            raise click.ClickException(
+                f"The database refused the change ({reason}). "
+                "Is it up to date? Run `flask --app app db upgrade`.") from None
+
+    return wrapper
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The member's display name.")
+@click.option("--password", required=True, help=f"At least {accounts.PASSWORD_MIN} characters.")
+@click.option("--admin", is_flag=True, help="Make the member a site admin.")
+@_friendly
+def create_user(email: str, name: str, password: str, admin: bool) -> None:
+    """Create a member who can log in at once."""
+    member = accounts.sign_up(db.session, email=email, name=name, password=password, is_admin=admin,
+                              now=clock.now())
+    db.session.commit()
+    click.echo(f"Created {'site admin' if admin else 'member'} {member.email} (id {member.id}).")
+
+
+@user_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_friendly
+def import_users(path: Path) -> None:
+    """Import members from a CSV file with rows `email,name[,password]`: all rows or none."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path} is not UTF-8 text; save it as UTF-8 CSV and try again.") from None
+    try:
+        members = accounts.import_members(db.session, text, now=clock.now())
+    except errors.InvalidInput as err:
+        db.session.rollback()
+        for problem in err.details.get("rows") or [err.message]:
+            click.echo(problem, err=True)
+        raise click.ClickException("Nothing was imported.") from None
+    db.session.commit()
+    click.echo(f"Imported {len(members)} member{'s' if len(members) != 1 else ''}.")
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="A label to tell this token apart, such as 'scanner'.")
+@_friendly
+def create_token(email: str, name: str) -> None:
+    """Print a new personal API token for a member (only the token, so scripts can capture it)."""
+    member = accounts.get_member_by_email(db.session, email)
+    if member is None:
+        raise errors.NotFound(f"Nobody has an account with the email {email}.")
+    _token, plain = accounts.create_token(db.session, member, name=name, now=clock.now())
+    db.session.commit()
+    click.echo(plain)
+
+
+@click.command("demo")
+@_friendly
+def load_demo() -> None:
+    """Fill the database with demo communities, events and members; running it again adds nothing."""
+    result = demo.load(db.session, now=clock.now())
+    db.session.commit()
+    click.echo(f"Demo data ready: {result.created} new records ({'first run' if result.created else 'unchanged'}).")
+    click.echo("Log in with:")
+    for role, email, password in result.logins:
+        click.echo(f"  {role:<10} {email:<28} {password}")
 
 
 def register(app: Flask) -> None:
-    pass
+    app.cli.add_command(user_cli)
+    app.cli.add_command(token_cli)
+    app.cli.add_command(load_demo)

@@ -21,6 +21,8 @@ class DomainError(Exception):
     """`code` is a contract: clients and tests match on it, never on the message."""
 
     code, status = "domain_error", 400
+    #: most refusals undo everything; a few record a fact on the way (an offer that expired) and keep it
+    keep_changes = False
 
     def __init__(self, message: str, **details: object) -> None:
         super().__init__(message)
@@ -90,6 +92,30 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+#: the JSON error body, for the OpenAPI document (app config HTTP_ERROR_SCHEMA and VALIDATION_ERROR_SCHEMA)
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "Stable; match on it, never on the message."},
+                "message": {"type": "string", "description": "For people, in their language."},
+                "field": {"type": "string", "description": "The input field at fault, when there is one."},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    "description": "Every field that failed request validation, with its problems.",
+                },
+            },
+            "additionalProperties": True,
+        }
+    },
+}
+
+
 def json_error(code: str, message: str, status: int, **details: object):
     return {"error": {"code": code, "message": message, **details}}, status
 
@@ -100,10 +126,16 @@ def _rollback() -> None:
     db.session.rollback()
 
 
+def _commit() -> None:
+    from meetups.extensions import db
+
+    db.session.commit()
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError):
-        _rollback()  # a refused action leaves nothing behind
+        _commit() if err.keep_changes else _rollback()  # a refused action leaves nothing behind
         if is_api_request():
             return json_error(err.code, err.message, err.status, **err.details)
         if err.status == 401:
@@ -144,9 +176,17 @@ def register(app: Flask) -> None:
         return render_template("error.html", title=message, status=500), 500
 
 
-_HTTP_CODES = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
-               422: "invalid_input", 429: "rate_limited"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "login_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+}
 
 
 def _http_code(status: int) -> str:
@@ -164,3 +204,43 @@ def _http_message(err: HTTPException) -> str:
         429: _("Too many attempts. Please wait a minute and try again."),
     }
     return messages.get(err.code or 500, err.description or err.name)
+
+
+# RSVPs and the waitlist
+
+
+class RsvpClosed(DomainError):
+    code, status = "rsvp_closed", 409
+
+
+class RsvpNotOpen(DomainError):
+    code, status = "rsvp_not_open", 409
+
+
+class TooManyGuests(DomainError):
+    code, status = "too_many_guests", 422
+
+
+class NotEnoughSeats(DomainError):
+    code, status = "not_enough_seats", 409
+
+
+class AnswerRequired(DomainError):
+    code, status = "answer_required", 422
+
+
+class InvalidAnswer(DomainError):
+    code, status = "invalid_answer", 422
+
+
+class OfferExpired(DomainError):
+    code, status = "offer_expired", 409
+    keep_changes = True  # the expiry is a fact worth saving even though the claim is refused
+
+
+class RsvpDeclined(DomainError):
+    code, status = "rsvp_declined", 409
+
+
+class InvalidState(DomainError):
+    code, status = "invalid_state", 409

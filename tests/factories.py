@@ -70,3 +70,20 @@ def make_staff(session: Session, event: Event, member: Member, role: StaffRole =
     session.add(staff)
     session.flush()
     return staff
+
+
+def bearer(session: Session, member: Member) -> dict[str, str]:
+    """Request headers that authenticate as the member through a fresh personal API token."""
+    from meetups.accounts.service import create_token
+
+    _token, plain = create_token(session, member, name="t", now=BASE_TIME)
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def event_body(**overrides) -> dict:
+    """A valid JSON body for POST /api/v1/communities/<slug>/events."""
+    return {"title": "Python evening", "description": "Talks and *pizza*.", "starts_at": "2030-07-01T19:00",
+            "ends_at": "2030-07-01T22:00", "timezone": "Europe/Berlin",
+            "venue": {"name": "Café Central", "address": "Hauptstraße 1, Berlin"}, "capacity": 40,
+            "max_guests": 1, "rsvp_mode": "open", "waitlist_mode": "auto", "offer_hours": 12,
+            "rsvp_opens_at": "2030-06-01T09:00", "rsvp_closes_at": "2030-07-01T18:00", **overrides}

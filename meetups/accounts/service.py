@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -60,7 +61,18 @@ def _check_password(password: str) -> str:
 
 
 def get_member_by_email(session: Session, email: str) -> Member | None:
-    return session.scalar(select(Member).where(Member.email == email.strip().lower()))
+    try:
+        email = normalize_email(email)  # the spelling sign_up stored
+    except errors.InvalidInput:
+        email = (email or "").strip().lower()  # imported or reserved-domain addresses still match
+    return session.scalar(select(Member).where(Member.email == email))
+
+
+def get_member(session: Session, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise errors.NotFound(_("There is no such member."))
+    return member
 
 
 def sign_up(session: Session, *, email: str, name: str, password: str, now: datetime,
@@ -69,12 +81,23 @@ def sign_up(session: Session, *, email: str, name: str, password: str, now: date
     email = normalize_email(email)
     member = Member(email=email, name=_clean_name(name), is_admin=is_admin, created_at=now,
                     password_hash=generate_password_hash(_check_password(password)))
+    taken = errors.EmailTaken(_("There is already an account with this email. Try logging in."), field="email")
     if get_member_by_email(session, email) is not None:
-        raise errors.EmailTaken(_("There is already an account with this email. Try logging in."),
-                                field="email")
-    session.add(member)
-    session.flush()
+        raise taken
+    try:
+        with session.begin_nested():  # two sign-ups racing for one address: the unique index decides
+            session.add(member)
+    except IntegrityError:
+        raise taken from None
     return member
+
+
+def sign_up_with_token(session: Session, *, email: str, name: str, password: str,
+                       now: datetime) -> tuple[Member, str]:
+    """Sign up from an API client, which gets a personal token named "signup" to go on with."""
+    member = sign_up(session, email=email, name=name, password=password, now=now)
+    _token, plain = create_token(session, member, name="signup", now=now)
+    return member, plain
 
 
 def authenticate(session: Session, *, email: str, password: str) -> Member:
@@ -85,6 +108,12 @@ def authenticate(session: Session, *, email: str, password: str) -> Member:
     if member is None or not member.password_hash or not valid:
         raise errors.InvalidCredentials(_("That email and password do not match."))
     return member
+
+
+def issue_token(session: Session, *, email: str, password: str, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """A new personal token for whoever knows the email and password (scanner and mobile clients)."""
+    member = authenticate(session, email=email, password=password)
+    return create_token(session, member, name=name, now=now)
 
 
 def update_profile(session: Session, member: Member, *, name: str, pronouns: str = "", bio: str = "",
@@ -153,6 +182,11 @@ def make_reset_token(secret: str, member: Member, now: datetime) -> str:
 
 def make_verify_token(secret: str, member: Member, now: datetime) -> str:
     return _sign(secret, "verify", member, now)
+
+
+def check_reset_token(session: Session, *, secret: str, token: str, now: datetime) -> Member:
+    """The member a reset link belongs to, while it is still valid (so the form is only shown when it can work)."""
+    return _unsign(session, secret, "reset", token, now, RESET_VALID_FOR)
 
 
 def reset_password(session: Session, *, secret: str, token: str, password: str, now: datetime) -> Member:

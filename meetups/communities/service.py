@@ -46,6 +46,18 @@ def ensure_can(session: Session, member: Member | None, community: Community, ac
         raise errors.PermissionDenied(_("Only this community's organisers can do that."), action=action)
 
 
+def can_create_community(member: Member | None) -> bool:
+    """Site admins found communities; pages ask it to show the button."""
+    return member is not None and member.is_authenticated and member.is_admin
+
+
+def ensure_can_create_community(member: Member | None) -> None:
+    if member is None or not member.is_authenticated:
+        raise errors.LoginRequired(_("Please log in first."))
+    if not can_create_community(member):
+        raise errors.PermissionDenied(_("Only site admins can create communities."))
+
+
 def get_community(session: Session, slug: str) -> Community:
     community = session.scalar(select(Community).where(Community.slug == slug))
     if community is None:
@@ -62,6 +74,13 @@ def list_communities(session: Session) -> list[tuple[Community, int]]:
     return [(c, n) for c, n in rows]
 
 
+def list_organisers(session: Session, community: Community) -> list[Member]:
+    """Who runs the community, by name."""
+    return list(session.scalars(select(Member).join(Membership, Membership.member_id == Member.id).where(
+        Membership.community_id == community.id, Membership.role == CommunityRole.organiser)
+        .order_by(Member.name)))
+
+
 def count_members(session: Session, community: Community) -> int:
     return session.scalar(select(func.count()).where(Membership.community_id == community.id)) or 0
 
@@ -69,8 +88,7 @@ def count_members(session: Session, community: Community) -> int:
 def create_community(session: Session, *, actor: Member, slug: str, name: str, description: str = "",
                      color: str = "#3b5bdb", now: datetime) -> Community:
     """Site admins found communities; the founder becomes its first organiser."""
-    if not actor.is_admin:
-        raise errors.PermissionDenied(_("Only site admins can create communities."))
+    ensure_can_create_community(actor)
     slug, name = (slug or "").strip().lower(), " ".join((name or "").split())
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         raise errors.InvalidInput(
@@ -109,10 +127,7 @@ def leave_community(session: Session, *, community: Community, member: Member) -
     if membership is None:
         return
     if membership.role is CommunityRole.organiser:
-        organisers = session.scalar(select(func.count()).where(
-            Membership.community_id == community.id, Membership.role == CommunityRole.organiser))
-        if organisers <= 1:
-            raise errors.PermissionDenied(_("You are the last organiser; make someone else organiser first."))
+        _keep_an_organiser(session, community)
     session.delete(membership)
     session.flush()
 
@@ -125,6 +140,17 @@ def set_role(session: Session, *, community: Community, actor: Member, email: st
     if member is None:
         raise errors.NotFound(_("Nobody has an account with that email."), field="email")
     membership = join_community(session, community=community, member=member, now=now)
+    if membership.role is CommunityRole.organiser and role is not CommunityRole.organiser:
+        _keep_an_organiser(session, community, field="email")
     membership.role = role
     session.flush()
     return membership
+
+
+def _keep_an_organiser(session: Session, community: Community, **details: object) -> None:
+    """Refuse to lose the last organiser, or nobody could run the community."""
+    organisers = session.scalar(select(func.count()).where(
+        Membership.community_id == community.id, Membership.role == CommunityRole.organiser))
+    if organisers <= 1:
+        raise errors.PermissionDenied(_("This is the last organiser; make someone else organiser first."),
+                                      **details)

@@ -65,6 +65,10 @@ class Event(db.Model):
     waitlist_mode: Mapped[WaitlistMode] = mapped_column(_enum(WaitlistMode), default=WaitlistMode.auto)
     #: how long an offered seat is held in offer mode
     offer_hours: Mapped[int] = mapped_column(default=24)
+    #: time-adaptive waitlist: this many hours before the start, automatic promotion turns into offers
+    #: held for late_offer_hours, so nobody is seated at the last minute without saying yes
+    offer_cutover_hours: Mapped[int | None]
+    late_offer_hours: Mapped[int] = mapped_column(default=2)
     rsvp_opens_at: Mapped[datetime | None]
     #: None means RSVPs close when the event starts
     rsvp_closes_at: Mapped[datetime | None]
@@ -126,6 +130,8 @@ class EventStaff(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     role: Mapped[StaffRole] = mapped_column(_enum(StaffRole))
+    #: staff do not take attendee seats with their own RSVP unless the organiser says so
+    takes_seat: Mapped[bool] = mapped_column(default=False)
     added_at: Mapped[datetime]
 
     event: Mapped[Event] = relationship(back_populates="staff")

@@ -17,6 +17,7 @@ from meetups.accounts.models import Member
 from meetups.communities import service as communities
 from meetups.communities.models import Community, CommunityRole, Membership
 from meetups.events.models import Event, EventStaff, EventStatus, RsvpMode, StaffRole, WaitlistMode
+from meetups.rsvps import waitlist
 
 GRANTS = {
     StaffRole.organiser: {"manage", "check_in", "see_attendees"},
@@ -31,7 +32,7 @@ LONGEST_EVENT = timedelta(days=31)
 SCHEDULE_FIELDS = {"starts_at", "ends_at", "timezone", "venue_name", "venue_address", "online_url", "status"}
 EDITABLE = {"title", "description", "starts_at", "ends_at", "timezone", "venue_name", "venue_address",
             "online_url", "capacity", "max_guests", "rsvp_mode", "waitlist_mode", "offer_hours",
-            "rsvp_opens_at", "rsvp_closes_at"}
+            "offer_cutover_hours", "late_offer_hours", "rsvp_opens_at", "rsvp_closes_at"}
 
 
 # Permissions: the one place that says who may do what at an event.
@@ -98,6 +99,13 @@ def list_organisers(session: Session, event: Event) -> list[Member]:
 def list_staff(session: Session, event: Event) -> list[EventStaff]:
     return list(session.scalars(select(EventStaff).options(selectinload(EventStaff.member))
                                 .where(EventStaff.event_id == event.id).order_by(EventStaff.role, EventStaff.id)))
+
+
+def default_timezone(session: Session, community: Community) -> str:
+    """The zone a new event form starts with: the one the community used last, else Europe/London."""
+    last = session.scalar(select(Event.timezone).where(Event.community_id == community.id)
+                          .order_by(Event.created_at.desc(), Event.id.desc()).limit(1))
+    return last or "Europe/London"
 
 
 # Validation: the HTML form and the JSON API both land here, so they can never disagree.
@@ -178,6 +186,8 @@ def validate_event_fields(fields: dict) -> dict:
         "capacity": _whole(fields, "capacity", 0, 1_000_000, _("Capacity")),
         "max_guests": _whole(fields, "max_guests", 0, MAX_GUESTS_LIMIT, _("Guests per RSVP")) or 0,
         "offer_hours": _whole(fields, "offer_hours", 1, OFFER_HOURS_MAX, _("Offer hold time")) or 24,
+        "offer_cutover_hours": _whole(fields, "offer_cutover_hours", 1, 24 * 14, _("Switch to offers")),
+        "late_offer_hours": _whole(fields, "late_offer_hours", 1, 48, _("Late offer hold time")) or 2,
         "rsvp_mode": _choice(fields, "rsvp_mode", RsvpMode, RsvpMode.open),
         "waitlist_mode": _choice(fields, "waitlist_mode", WaitlistMode, WaitlistMode.auto),
     }
@@ -227,6 +237,7 @@ def create_event(session: Session, *, community: Community, actor: Member, field
 def update_event(session: Session, *, event: Event, actor: Member, changes: dict, now: datetime) -> Event:
     """Change some fields; the rest stay. A new time zone keeps the wall-clock times unless new ones are given."""
     ensure_can(session, actor, event, "manage")
+    event = session.get(Event, event.id, with_for_update=True, populate_existing=True)  # seats may move
     if event.is_cancelled:
         raise errors.EventCancelled(_("This event was cancelled and can no longer be edited."))
     unknown = set(changes) - EDITABLE
@@ -247,6 +258,7 @@ def update_event(session: Session, *, event: Event, actor: Member, changes: dict
         event.sequence += 1
     event.updated_at = now
     session.flush()
+    waitlist.move_line(session, event, now)  # more capacity (or a later close) lets the line move
     return event
 
 

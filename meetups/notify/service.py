@@ -7,8 +7,16 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, current_app
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app, render_template
+from flask_babel import force_locale
 from flask_mail import Mail, Message
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from meetups.accounts.models import Member
 
 log = logging.getLogger("meetups.mail")
 
@@ -52,3 +60,32 @@ def send_mail(to: str, subject: str, body: str) -> None:
     box.append(mail)
     del box[:-100]  # bounded: this is a development aid, not a mail store
     log.warning("mail to %s (no MEETUPS_MAIL_URL set, not sent)\nSubject: %s\n\n%s", to, subject, body)
+
+
+# Mail that belongs to a change is queued on the session and sent only once the change is committed;
+# a rollback drops it, so nobody is told about something that did not happen.
+
+
+def queue_mail(session: Session, *, to: Member, template: str, **context: object) -> None:
+    """Render `templates/email/<template>.txt` in the member's language now (objects are fresh), send after
+    commit. The first line of the rendered text is the subject."""
+    with force_locale(to.locale or "en"):
+        text = render_template(
+            f"email/{template}.txt", member=to, base_url=current_app.config["BASE_URL"], **context
+        )
+    subject, _sep, body = text.strip().partition("\n")
+    session.info.setdefault("outgoing_mail", []).append(OutgoingMail(to.email, subject.strip(), body.strip()))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_queued(session: Session) -> None:
+    for mail in session.info.pop("outgoing_mail", []):
+        try:
+            send_mail(mail.to, mail.subject, mail.body)
+        except Exception:  # a mail server hiccup must not turn a saved change into an error page
+            log.exception("could not send mail to %s", mail.to)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_queued(session: Session) -> None:
+    session.info.pop("outgoing_mail", None)

@@ -1,0 +1,64 @@
+"""Account forms. They check only that something was typed; the rules (email format, password length, ...)
+live in accounts.service, which the JSON API shares, and its errors are shown next to the field."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired
+
+from meetups.accounts import service
+
+_required = InputRequired(message=_l("Please fill this in."))
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Your name"), [_required],
+                       render_kw={"autocomplete": "name", "maxlength": service.NAME_MAX})
+    email = EmailField(_l("Email"), [_required], render_kw={"autocomplete": "email", "inputmode": "email"})
+    password = PasswordField(_l("Password"), [_required],
+                             render_kw={"autocomplete": "new-password", "minlength": service.PASSWORD_MIN,
+                                        "maxlength": service.PASSWORD_MAX})
+
+
+class LoginForm(FlaskForm):
+    # No format check here: a typo and an unknown address get the same answer as a wrong password.
+    email = EmailField(_l("Email"), [_required], render_kw={"autocomplete": "username", "inputmode": "email"})
+    password = PasswordField(_l("Password"), [_required], render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(_l("Email"), [_required], render_kw={"autocomplete": "email", "inputmode": "email"})
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(_l("New password"), [_required],
+                             render_kw={"autocomplete": "new-password", "minlength": service.PASSWORD_MIN,
+                                        "maxlength": service.PASSWORD_MAX})
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Display name"), [_required],
+                       render_kw={"autocomplete": "name", "maxlength": service.NAME_MAX})
+    pronouns = StringField(_l("Pronouns"), render_kw={"autocomplete": "off", "maxlength": service.PRONOUNS_MAX,
+                                                      "placeholder": _l("e.g. she/her")})
+    bio = TextAreaField(_l("Short bio"), render_kw={"rows": 4, "maxlength": service.BIO_MAX})
+    locale = SelectField(_l("Language"), choices=[("", _l("Automatic (from your browser)")),
+                                                  ("en", "English"), ("ru", "Русский")])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), [_required],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), [_required],
+                             render_kw={"autocomplete": "new-password", "minlength": service.PASSWORD_MIN,
+                                        "maxlength": service.PASSWORD_MAX})
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), render_kw={"autocomplete": "off", "maxlength": 60,
+                                                    "placeholder": _l("e.g. door scanner")})
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), [_required], render_kw={"autocomplete": "current-password"})

@@ -1,0 +1,117 @@
+"""HTML forms for events. They parse what the browser sends; events.service checks every rule, so the form
+and the JSON API can never disagree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateTimeLocalField, EmailField, IntegerField, SelectField, StringField, SubmitField,
+                     TextAreaField, URLField)
+from wtforms.validators import Optional
+
+from meetups.events import service
+from meetups.events.models import Event, RsvpMode, StaffRole, WaitlistMode
+
+#: offered first in the zone picker: where most communities meet
+COMMON_ZONES = (
+    "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Amsterdam",
+    "Europe/Madrid", "Europe/Rome", "Europe/Stockholm", "Europe/Warsaw", "Europe/Kyiv", "Europe/Istanbul",
+    "Europe/Moscow", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney",
+    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Sao_Paulo",
+    "Africa/Lagos", "Africa/Nairobi", "UTC",
+)
+_REGIONS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+#: the browser's datetime-local value first: WTForms renders the first format
+_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+DATETIME_FIELDS = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at")
+#: the form's fields, named as events.service names them
+EVENT_FIELDS = ("title", "description", "starts_at", "ends_at", "timezone", "venue_name", "venue_address",
+                "online_url", "capacity", "max_guests", "rsvp_mode", "waitlist_mode", "offer_hours",
+                "rsvp_opens_at", "rsvp_closes_at")
+
+
+def zone_names() -> list[str]:
+    """Every place-named IANA zone, for the picker and the type-ahead list."""
+    return sorted(name for name in service.timezone_names() if name.split("/")[0] in _REGIONS)
+
+
+def _local(label, hint_required: bool = False) -> DateTimeLocalField:
+    # Optional(): an empty or unreadable value reaches the service as None, which says what is missing
+    return DateTimeLocalField(label, validators=[Optional()], format=_LOCAL_FORMATS,
+                              render_kw={"required": True} if hint_required else {})
+
+
+def _count(label, **attrs) -> IntegerField:
+    return IntegerField(label, validators=[Optional()], render_kw={"inputmode": "numeric", **attrs})
+
+
+class EventForm(FlaskForm):
+    title = StringField(_l("Title"), render_kw={"required": True, "maxlength": service.TITLE_MAX,
+                                                "autocomplete": "off"})
+    description = TextAreaField(_l("Description"), render_kw={"rows": 8, "maxlength": service.DESCRIPTION_MAX})
+    starts_at = _local(_l("Starts"), hint_required=True)
+    ends_at = _local(_l("Ends"), hint_required=True)
+    timezone = SelectField(_l("Time zone"), validate_choice=False)  # the service knows every zone
+    timezone_other = StringField(_l("Or type a zone"), render_kw={
+        "list": "zone-names", "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
+        "placeholder": "America/Argentina/Salta"})
+    venue_name = StringField(_l("Venue"), render_kw={"maxlength": 200, "autocomplete": "off"})
+    venue_address = TextAreaField(_l("Address"), render_kw={"rows": 2, "maxlength": 500,
+                                                             "autocomplete": "street-address"})
+    online_url = URLField(_l("Online link"), render_kw={"maxlength": 500, "placeholder": "https://"})
+    capacity = _count(_l("Capacity"), min=0, placeholder=_l("No limit"))
+    max_guests = _count(_l("Guests per RSVP"), min=0, max=service.MAX_GUESTS_LIMIT)
+    rsvp_mode = SelectField(_l("Who gets a seat"), default=RsvpMode.open.value, choices=[
+        (RsvpMode.open.value, _l("Everyone who RSVPs, while seats last")),
+        (RsvpMode.approval.value, _l("Only members an organiser approves"))])
+    waitlist_mode = SelectField(_l("When a seat frees up"), default=WaitlistMode.auto.value, choices=[
+        (WaitlistMode.auto.value, _l("Give it to the next person on the waitlist")),
+        (WaitlistMode.offer.value, _l("Offer it to the next person, who confirms"))])
+    offer_hours = _count(_l("Hours to confirm an offer"), min=1, max=service.OFFER_HOURS_MAX)
+    rsvp_opens_at = _local(_l("RSVPs open"))
+    rsvp_closes_at = _local(_l("RSVPs close"))
+    save = SubmitField(_l("Save draft"))
+    publish = SubmitField(_l("Publish"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        common = list(COMMON_ZONES)
+        if self.timezone.data and self.timezone.data not in common:
+            common.insert(0, self.timezone.data)  # an unusual zone stays selected instead of silently changing
+        self.timezone.choices = {_("Common"): [(z, z) for z in common],
+                                 _("All other zones"): [(z, z) for z in zone_names() if z not in common]}
+
+    def fields(self) -> dict:
+        """What the service validates: every field by its service name; a typed zone wins over the list."""
+        values = {name: self[name].data for name in EVENT_FIELDS}
+        values["timezone"] = (self.timezone_other.data or "").strip() or self.timezone.data
+        return values
+
+
+def event_data(event: Event) -> dict:
+    """An event as the form shows it: wall-clock times in the event's own zone."""
+    data = {name: getattr(event, name) for name in EVENT_FIELDS}
+    for name in DATETIME_FIELDS:
+        value: datetime | None = data[name]
+        data[name] = value.astimezone(event.zone).replace(tzinfo=None) if value else None
+    data["rsvp_mode"], data["waitlist_mode"] = event.rsvp_mode.value, event.waitlist_mode.value
+    return data
+
+
+def new_event_data(zone: str) -> dict:
+    return {"timezone": zone, "max_guests": 0, "offer_hours": 24, "rsvp_mode": RsvpMode.open.value,
+            "waitlist_mode": WaitlistMode.auto.value}
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (shown on the event page)"), render_kw={"rows": 3, "maxlength": 500})
+
+
+class StaffForm(FlaskForm):
+    email = EmailField(_l("Email"), render_kw={"autocomplete": "off", "required": True, "maxlength": 254})
+    role = SelectField(_l("Role"), default=StaffRole.volunteer.value, choices=[
+        (StaffRole.organiser.value, _l("Organiser")), (StaffRole.volunteer.value, _l("Volunteer")),
+        (StaffRole.speaker.value, _l("Speaker"))])

@@ -1,0 +1,399 @@
+"""RSVPs: what members and organisers do. Seats and the line itself live in rsvps.waitlist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from meetups import errors
+from meetups.accounts.models import Member
+from meetups.events import service as events
+from meetups.events.models import Event, EventStatus, RsvpMode
+from meetups.notify import service as notify
+from meetups.rsvps import questions, waitlist
+from meetups.rsvps.models import ACTIVE, Rsvp, RsvpStatus
+
+MESSAGE_MAX = 500
+
+
+@dataclass(frozen=True)
+class RsvpView:
+    """An RSVP as its member sees it: with the waitlist position worked out."""
+
+    rsvp: Rsvp
+    position: int | None
+
+
+def lock_event(session: Session, event_id: int) -> Event:
+    """Load the event and hold its row until commit: concurrent RSVPs for it queue here (PostgreSQL
+    SELECT … FOR UPDATE; SQLite already serialises writers with BEGIN IMMEDIATE)."""
+    event = session.get(Event, event_id, with_for_update=True, populate_existing=True)
+    if event is None or event.status is EventStatus.draft:
+        raise errors.NotFound(_("There is no such event."))
+    return event
+
+
+def _ensure_can_rsvp(event: Event, now: datetime) -> None:
+    if event.is_cancelled:
+        raise errors.EventCancelled(_("This event was cancelled."))
+    if event.rsvp_opens_at is not None and now < event.rsvp_opens_at:
+        raise errors.RsvpNotOpen(
+            _("RSVPs for this event have not opened yet."), opens_at=event.rsvp_opens_at.isoformat()
+        )
+    if now >= event.rsvp_closes():
+        raise errors.RsvpClosed(_("RSVPs for this event are closed."))
+
+
+def _check_guests(event: Event, guests: Any) -> int:
+    if isinstance(guests, bool) or not isinstance(guests, int) or guests < 0:  # JSON can send anything
+        raise errors.InvalidInput(_("Guests must be a whole number, 0 or more."), field="guests")
+    if guests > event.max_guests:
+        message = (
+            _("This event does not allow guests.")
+            if event.max_guests == 0
+            else _("You can bring at most %(n)d guests.", n=event.max_guests)
+        )
+        raise errors.TooManyGuests(message, limit=event.max_guests, field="guests")
+    return guests
+
+
+def _get_mine(session: Session, event: Event, member: Member) -> Rsvp | None:
+    return session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.member_id == member.id))
+
+
+def _fits(session: Session, event: Event, member_id: int, guests: int, *, already_seated: int = 0) -> bool:
+    free = waitlist.seats_free(session, event)
+    needed = waitlist.seats_needed(waitlist.seat_exempt_members(session, event), member_id, guests)
+    return free is None or needed <= free + already_seated
+
+
+def _join_line(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
+    waitlist.unseat(rsvp, RsvpStatus.waitlisted, now)
+    rsvp.waitlist_rank = waitlist.next_rank(session, event)
+
+
+def save_rsvp(
+    session: Session,
+    *,
+    event_id: int,
+    member: Member,
+    guests: Any = 0,
+    answers: dict | None = None,
+    join_waitlist: bool = False,
+    now: datetime,
+) -> Rsvp:
+    """Seat the member's party if it fits, else waitlist it (approval events: ask the organisers).
+    Posting again changes guests and answers, or claims a held offer."""
+    event = lock_event(session, event_id)
+    _ensure_can_rsvp(event, now)
+    guests = _check_guests(event, guests)
+    clean_answers = questions.check_answers(session, event, answers or {})
+    rsvp = _get_mine(session, event, member)
+    if rsvp is not None and rsvp.status in ACTIVE:
+        return _change(
+            session, event, rsvp, guests=guests, answers=clean_answers, join_waitlist=join_waitlist, now=now
+        )
+    if rsvp is not None and rsvp.status is RsvpStatus.declined:
+        raise errors.RsvpDeclined(_("The organisers declined your RSVP for this event."))
+    waitlist.expire_offers(session, event, now)
+    if rsvp is None:
+        rsvp = Rsvp(event=event, member=member, created_at=now, updated_at=now, status=RsvpStatus.pending)
+        session.add(rsvp)
+    rsvp.guests, rsvp.answers, rsvp.end_reason, rsvp.message = guests, clean_answers, "", ""
+    if event.rsvp_mode is RsvpMode.approval:
+        waitlist.unseat(rsvp, RsvpStatus.pending, now)
+    elif _fits(session, event, member.id, guests):
+        waitlist.seat(rsvp, now)
+    else:
+        _join_line(session, event, rsvp, now)
+    session.flush()
+    waitlist.log(session, rsvp, f"rsvp_{rsvp.status.value}", now, actor_id=member.id)
+    return rsvp
+
+
+def _change(
+    session: Session,
+    event: Event,
+    rsvp: Rsvp,
+    *,
+    guests: int,
+    answers: dict,
+    join_waitlist: bool,
+    now: datetime,
+) -> Rsvp:
+    if rsvp.status is RsvpStatus.offered:
+        if rsvp.offer_expires_at is not None and rsvp.offer_expires_at <= now:
+            waitlist.expire_offers(session, event, now)
+            waitlist.move_line(session, event, now)
+            raise errors.OfferExpired(_("Sorry, the seat we held for you was passed on: the offer expired."))
+        if not _fits(
+            session,
+            event,
+            rsvp.member_id,
+            guests,
+            already_seated=waitlist.seats_needed(
+                waitlist.seat_exempt_members(session, event), rsvp.member_id, rsvp.guests
+            ),
+        ):
+            raise errors.NotEnoughSeats(_("The seats held for you cannot take a larger party."))
+        rsvp.guests, rsvp.answers = guests, answers
+        waitlist.seat(rsvp, now)
+        waitlist.log(session, rsvp, "offer_claimed", now, actor_id=rsvp.member_id)
+    elif rsvp.status is RsvpStatus.going and guests > rsvp.guests:
+        held = waitlist.seats_needed(
+            waitlist.seat_exempt_members(session, event), rsvp.member_id, rsvp.guests
+        )
+        if _fits(session, event, rsvp.member_id, guests, already_seated=held):
+            rsvp.guests = guests
+        elif join_waitlist:
+            rsvp.guests = guests
+            _join_line(session, event, rsvp, now)
+            waitlist.log(session, rsvp, "waitlisted_larger_party", now, actor_id=rsvp.member_id)
+        else:
+            raise errors.NotEnoughSeats(
+                _(
+                    "There are not enough free seats for %(n)d guests. You keep your seat; you can join the "
+                    "waitlist with the larger party instead.",
+                    n=guests,
+                ),
+                field="guests",
+            )
+    else:
+        rsvp.guests = guests
+    rsvp.answers, rsvp.updated_at = answers, now
+    session.flush()
+    waitlist.move_line(session, event, now)  # fewer guests, or a party that left its seats, frees seats
+    return rsvp
+
+
+def cancel_rsvp(session: Session, *, event_id: int, member: Member, now: datetime) -> Rsvp:
+    """Cancel in one tap until the event starts (a held offer is declined); the seat passes on at once."""
+    event = lock_event(session, event_id)
+    rsvp = _get_mine(session, event, member)
+    if rsvp is None or rsvp.status not in ACTIVE:
+        raise errors.NotFound(_("You have no RSVP for this event."))
+    if now >= event.starts_at:
+        raise errors.RsvpClosed(_("The event has started; it is too late to cancel."))
+    reason = "offer_declined" if rsvp.status is RsvpStatus.offered else "member"
+    waitlist.unseat(rsvp, RsvpStatus.cancelled, now, reason=reason)
+    waitlist.log(session, rsvp, "cancelled", now, actor_id=member.id, detail=reason)
+    session.flush()
+    waitlist.move_line(session, event, now)
+    return rsvp
+
+
+def settle(session: Session, *, event_id: int, now: datetime) -> None:
+    """Lazily expire held offers on read, so a page never shows an offer that is already over."""
+    overdue = session.scalar(
+        select(func.count()).where(
+            Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.offered, Rsvp.offer_expires_at <= now
+        )
+    )
+    if overdue:
+        waitlist.move_line(session, lock_event(session, event_id), now)
+
+
+def expire_all_offers(session: Session, *, now: datetime) -> int:
+    """The periodic job: settle every event with an overdue offer. Returns how many events moved."""
+    event_ids = list(
+        session.scalars(
+            select(Rsvp.event_id)
+            .where(Rsvp.status == RsvpStatus.offered, Rsvp.offer_expires_at <= now)
+            .distinct()
+        )
+    )
+    for event_id in event_ids:
+        settle(session, event_id=event_id, now=now)
+    return len(event_ids)
+
+
+# Reading
+
+
+def get_my_rsvp(session: Session, event: Event, member: Member | None) -> RsvpView | None:
+    if member is None or not member.is_authenticated:
+        return None
+    rsvp = _get_mine(session, event, member)
+    return None if rsvp is None else RsvpView(rsvp, waitlist.position(session, rsvp))
+
+
+def list_my_rsvps(session: Session, member: Member, *, now: datetime, past: bool = False) -> list[RsvpView]:
+    """Upcoming RSVPs soonest first, or past ones latest first, with waitlist positions."""
+    query = (
+        select(Rsvp)
+        .join(Rsvp.event)
+        .options(joinedload(Rsvp.event).joinedload(Event.community))
+        .where(Rsvp.member_id == member.id, Event.status != EventStatus.draft)
+    )
+    query = (
+        query.where(Event.ends_at <= now).order_by(Event.starts_at.desc())
+        if past
+        else query.where(Event.ends_at > now).order_by(Event.starts_at)
+    )
+    rsvps = list(session.scalars(query))
+    positions = _positions(session, [r.event_id for r in rsvps if r.status is RsvpStatus.waitlisted])
+    return [RsvpView(r, positions.get(r.id)) for r in rsvps]
+
+
+def _positions(session: Session, event_ids: list[int]) -> dict[int, int]:
+    """Waitlist positions of every waitlisted RSVP of these events, in one query."""
+    if not event_ids:
+        return {}
+    place = func.row_number().over(partition_by=Rsvp.event_id, order_by=(Rsvp.waitlist_rank, Rsvp.id))
+    rows = session.execute(
+        select(Rsvp.id, place).where(Rsvp.event_id.in_(event_ids), Rsvp.status == RsvpStatus.waitlisted)
+    )
+    return dict(rows.all())
+
+
+def list_attendees(
+    session: Session,
+    *,
+    event: Event,
+    actor: Member,
+    status: str = "",
+    search: str = "",
+) -> list[RsvpView]:
+    """Everyone who answered, for staff: going, the line in order, pending, offered, then the rest."""
+    events.ensure_can(session, actor, event, "see_attendees")
+    query = select(Rsvp).join(Rsvp.member).options(joinedload(Rsvp.member)).where(Rsvp.event_id == event.id)
+    if status:
+        try:
+            query = query.where(Rsvp.status == RsvpStatus(status))
+        except ValueError:
+            raise errors.InvalidInput(_("Unknown status filter."), field="status") from None
+    if search := (search or "").strip()[:100]:
+        like = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Member.name).like(like), func.lower(Member.email).like(like)))
+    order = {
+        s: i for i, s in enumerate(["going", "offered", "waitlisted", "pending", "cancelled", "declined"])
+    }
+    rsvps = sorted(
+        session.scalars(query),
+        key=lambda r: (order[r.status.value], r.waitlist_rank or 0, r.member.name.lower(), r.id),
+    )
+    positions = _positions(session, [event.id])
+    return [RsvpView(r, positions.get(r.id)) for r in rsvps]
+
+
+def count_rsvps(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
+    return waitlist.waitlist_counts(session, event_ids)
+
+
+# Organisers
+
+
+def _organiser_rsvp(session: Session, actor: Member, rsvp_id: int) -> tuple[Event, Rsvp]:
+    rsvp = session.get(Rsvp, rsvp_id)
+    if rsvp is None:
+        raise errors.NotFound(_("There is no such RSVP."))
+    events.ensure_can(session, actor, rsvp.event, "manage")
+    event = lock_event(session, rsvp.event_id)
+    session.refresh(rsvp)
+    return event, rsvp
+
+
+def _clean_message(message: str) -> str:
+    message = (message or "").strip()
+    if len(message) > MESSAGE_MAX:
+        raise errors.InvalidInput(
+            _("The message can be at most %(n)d characters.", n=MESSAGE_MAX), field="message"
+        )
+    return message
+
+
+def approve_rsvp(session: Session, *, actor: Member, rsvp_id: int, message: str = "", now: datetime) -> Rsvp:
+    """A pending request takes a seat, or joins the waitlist when the event is full."""
+    event, rsvp = _organiser_rsvp(session, actor, rsvp_id)
+    message = _clean_message(message)
+    if rsvp.status is not RsvpStatus.pending:
+        raise errors.InvalidState(_("Only pending requests can be approved."))
+    if event.is_cancelled:
+        raise errors.EventCancelled(_("This event was cancelled."))
+    if _fits(session, event, rsvp.member_id, rsvp.guests):
+        waitlist.seat(rsvp, now)
+    else:
+        _join_line(session, event, rsvp, now)
+    rsvp.message = message
+    session.flush()
+    waitlist.log(session, rsvp, "approved", now, actor_id=actor.id, detail=message)
+    notify.queue_mail(session, to=rsvp.member, template="rsvp_approved", rsvp=rsvp, event=event)
+    return rsvp
+
+
+def decline_rsvp(session: Session, *, actor: Member, rsvp_id: int, message: str = "", now: datetime) -> Rsvp:
+    """Decline a request, or remove someone from the event; a freed seat passes on."""
+    event, rsvp = _organiser_rsvp(session, actor, rsvp_id)
+    message = _clean_message(message)
+    if rsvp.status not in ACTIVE:
+        raise errors.InvalidState(_("This RSVP is already cancelled or declined."))
+    waitlist.unseat(rsvp, RsvpStatus.declined, now, reason="organiser")
+    rsvp.message = message
+    waitlist.log(session, rsvp, "declined", now, actor_id=actor.id, detail=message)
+    session.flush()
+    notify.queue_mail(session, to=rsvp.member, template="rsvp_declined", rsvp=rsvp, event=event)
+    waitlist.move_line(session, event, now)
+    return rsvp
+
+
+def promote_rsvp(session: Session, *, actor: Member, rsvp_id: int, reason: str, now: datetime) -> Rsvp:
+    """An organiser seats someone from the line (or a pending request) out of turn: logged with why.
+    Capacity still holds: raise it first if the event is full."""
+    event, rsvp = _organiser_rsvp(session, actor, rsvp_id)
+    reason = _clean_message(reason)
+    if not reason:
+        raise errors.InvalidInput(_("Please say why (it is kept in the log)."), field="reason")
+    if rsvp.status not in (RsvpStatus.waitlisted, RsvpStatus.pending, RsvpStatus.offered):
+        raise errors.InvalidState(_("Only people waiting can be promoted."))
+    if event.is_cancelled:
+        raise errors.EventCancelled(_("This event was cancelled."))
+    held = (
+        waitlist.seats_needed(waitlist.seat_exempt_members(session, event), rsvp.member_id, rsvp.guests)
+        if rsvp.status is RsvpStatus.offered
+        else 0
+    )
+    if not _fits(session, event, rsvp.member_id, rsvp.guests, already_seated=held):
+        raise errors.NotEnoughSeats(_("The event is full. Raise the capacity first, then promote."))
+    waitlist.seat(rsvp, now)
+    waitlist.log(session, rsvp, "promoted_manually", now, actor_id=actor.id, detail=reason)
+    session.flush()
+    waitlist.tell_promoted(session, [waitlist.Promotion(rsvp, RsvpStatus.going)])
+    return rsvp
+
+
+def move_in_waitlist(
+    session: Session, *, actor: Member, rsvp_id: int, position: Any, reason: str, now: datetime
+) -> Rsvp:
+    """Put someone at a given place in the line (1 = first): logged with who, when and why."""
+    event, rsvp = _organiser_rsvp(session, actor, rsvp_id)
+    reason = _clean_message(reason)
+    if not reason:
+        raise errors.InvalidInput(_("Please say why (it is kept in the log)."), field="reason")
+    if rsvp.status is not RsvpStatus.waitlisted:
+        raise errors.InvalidState(_("Only people on the waitlist can be moved."))
+    line = [
+        r
+        for r in session.scalars(
+            select(Rsvp)
+            .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.waitlisted)
+            .order_by(Rsvp.waitlist_rank, Rsvp.id)
+        )
+    ]
+    if isinstance(position, bool) or not isinstance(position, int) or not 1 <= position <= len(line):
+        raise errors.InvalidInput(
+            _("The position must be between 1 and %(n)d.", n=len(line)), field="position"
+        )
+    old = line.index(rsvp) + 1
+    line.remove(rsvp)
+    line.insert(position - 1, rsvp)
+    for rank, entry in enumerate(line, start=1):
+        entry.waitlist_rank = rank
+    waitlist.log(session, rsvp, "moved", now, actor_id=actor.id, detail=f"{old} → {position}: {reason}")
+    session.flush()
+    waitlist.move_line(session, event, now)  # the new first may fit where the old one did not
+    return rsvp

@@ -1,0 +1,201 @@
+"""Seats and the waitlist: how many seats are taken, who is next, and moving the line when seats free up.
+
+Every function here runs with the event row locked (rsvps.service.lock_event), so two requests never hand
+out the same seat or the same waitlist place.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from meetups.events.models import Event, EventStaff, WaitlistMode
+from meetups.notify import service as notify
+from meetups.rsvps.models import SEATED, Rsvp, RsvpLog, RsvpStatus
+
+
+@dataclass(frozen=True)
+class Promotion:
+    rsvp: Rsvp
+    status: RsvpStatus  # going (auto) or offered
+
+
+def new_ticket_code() -> str:
+    return secrets.token_urlsafe(16)  # 128 bits, URL-safe, 22 characters: a short URL makes a small QR
+
+
+def _seat_exempt_members(event_id: int):
+    """Staff whose own RSVP takes no attendee seat (no staff role of theirs says it should)."""
+    takes_seat = select(EventStaff.member_id).where(EventStaff.event_id == event_id, EventStaff.takes_seat)
+    return select(EventStaff.member_id).where(
+        EventStaff.event_id == event_id, ~EventStaff.takes_seat, EventStaff.member_id.not_in(takes_seat)
+    )
+
+
+def seats_taken(session: Session, event: Event) -> int:
+    """Seats held by going and offered parties (member + guests); staff exempt from seats count only guests."""
+    exempt = _seat_exempt_members(event.id)
+    seats = func.sum(Rsvp.guests + 1) - func.coalesce(func.sum(1).filter(Rsvp.member_id.in_(exempt)), 0)
+    return (
+        session.scalar(
+            select(func.coalesce(seats, 0)).where(Rsvp.event_id == event.id, Rsvp.status.in_(SEATED))
+        )
+        or 0
+    )
+
+
+def seat_exempt_members(session: Session, event: Event) -> set[int]:
+    return set(session.scalars(_seat_exempt_members(event.id)))
+
+
+def seats_needed(exempt: set[int], member_id: int, guests: int) -> int:
+    """The seats a party takes: its guests, and the member unless they are seat-exempt staff."""
+    return guests + (0 if member_id in exempt else 1)
+
+
+def seats_free(session: Session, event: Event) -> int | None:
+    """None when the event has no limit. Never below zero: lowering capacity removes nobody."""
+    if event.capacity is None:
+        return None
+    return max(0, event.capacity - seats_taken(session, event))
+
+
+def next_rank(session: Session, event: Event) -> int:
+    return (session.scalar(select(func.max(Rsvp.waitlist_rank)).where(Rsvp.event_id == event.id)) or 0) + 1
+
+
+def position(session: Session, rsvp: Rsvp) -> int | None:
+    """1 for the first in line; None when not waitlisted."""
+    if rsvp.status is not RsvpStatus.waitlisted or rsvp.waitlist_rank is None:
+        return None
+    ahead = session.scalar(
+        select(func.count()).where(
+            Rsvp.event_id == rsvp.event_id,
+            Rsvp.status == RsvpStatus.waitlisted,
+            Rsvp.waitlist_rank < rsvp.waitlist_rank,
+        )
+    )
+    return (ahead or 0) + 1
+
+
+def offer_hold(event: Event, now: datetime) -> timedelta | None:
+    """None in automatic mode; else how long an offered seat is held (shorter close to the start)."""
+    late = event.offer_cutover_hours is not None and now >= event.starts_at - timedelta(
+        hours=event.offer_cutover_hours
+    )
+    if late:
+        return timedelta(hours=event.late_offer_hours)
+    if event.waitlist_mode is WaitlistMode.offer:
+        return timedelta(hours=event.offer_hours)
+    return None
+
+
+def log(
+    session: Session, rsvp: Rsvp, action: str, now: datetime, actor_id: int | None = None, detail: str = ""
+) -> None:
+    session.add(
+        RsvpLog(
+            event_id=rsvp.event_id, rsvp_id=rsvp.id, actor_id=actor_id, action=action, detail=detail, at=now
+        )
+    )
+
+
+def seat(rsvp: Rsvp, now: datetime) -> None:
+    """Make the RSVP `going`, with a fresh ticket."""
+    rsvp.status, rsvp.offer_expires_at, rsvp.waitlist_rank = RsvpStatus.going, None, None
+    rsvp.ticket_code = rsvp.ticket_code or new_ticket_code()
+    rsvp.updated_at = now
+
+
+def unseat(rsvp: Rsvp, status: RsvpStatus, now: datetime, reason: str = "") -> None:
+    """Leave the seat (or the line): the ticket is void from now on."""
+    rsvp.status, rsvp.ticket_code, rsvp.offer_expires_at = status, None, None
+    if status is not RsvpStatus.waitlisted:
+        rsvp.waitlist_rank = None
+    rsvp.end_reason, rsvp.updated_at = reason, now
+
+
+def expire_offers(session: Session, event: Event, now: datetime) -> list[Rsvp]:
+    """Offers nobody claimed in time end; their seats pass on (the caller promotes)."""
+    expired = list(
+        session.scalars(
+            select(Rsvp).where(
+                Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.offered, Rsvp.offer_expires_at <= now
+            )
+        )
+    )
+    for rsvp in expired:
+        unseat(rsvp, RsvpStatus.cancelled, now, reason="offer_expired")
+        log(session, rsvp, "offer_expired", now)
+    session.flush()
+    return expired
+
+
+def promote(session: Session, event: Event, now: datetime) -> list[Promotion]:
+    """Fill free seats from the waitlist, first come first served, skipping parties that don't fit (they keep
+    their place). Automatic mode seats them; offer mode (or close to the start) holds the seat for them."""
+    expire_offers(session, event, now)
+    if not event.is_rsvp_open(now) or event.has_ended(now):
+        return []  # the waitlist stops moving when RSVPs close
+    free = seats_free(session, event)
+    hold = offer_hold(event, now)
+    promoted: list[Promotion] = []
+    exempt = seat_exempt_members(session, event)
+    line = session.scalars(
+        select(Rsvp)
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.waitlisted)
+        .order_by(Rsvp.waitlist_rank, Rsvp.id)
+    )
+    for rsvp in line:
+        if free is not None and free <= 0:
+            break
+        needed = seats_needed(exempt, rsvp.member_id, rsvp.guests)
+        if free is not None and needed > free:
+            continue
+        if hold is None:
+            seat(rsvp, now)
+        else:
+            rsvp.status, rsvp.waitlist_rank, rsvp.updated_at = RsvpStatus.offered, None, now
+            rsvp.offer_expires_at = min(now + hold, event.rsvp_closes())
+        log(session, rsvp, "promoted" if hold is None else "offered", now)
+        promoted.append(Promotion(rsvp, rsvp.status))
+        if free is not None:
+            free -= needed
+    session.flush()
+    return promoted
+
+
+def waitlist_counts(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
+    """For lists: per event, seats taken and people waiting, in one query."""
+    rows = session.execute(
+        select(Rsvp.event_id, Rsvp.status, func.count(), func.sum(Rsvp.guests + 1))
+        .where(
+            Rsvp.event_id.in_(event_ids),
+            Rsvp.status.in_([*SEATED, RsvpStatus.waitlisted, RsvpStatus.pending]),
+        )
+        .group_by(Rsvp.event_id, Rsvp.status)
+    )
+    counts = {eid: {"going": 0, "seats": 0, "waitlisted": 0, "pending": 0} for eid in event_ids}
+    for event_id, status, n, seats in rows:
+        entry = counts[event_id]
+        if status in SEATED:
+            entry["going"] += n if status is RsvpStatus.going else 0
+            entry["seats"] += seats or 0
+        else:
+            entry[status.value] += n
+    return counts
+
+
+def tell_promoted(session: Session, promotions: list[Promotion]) -> None:
+    for p in promotions:
+        template = "rsvp_promoted" if p.status is RsvpStatus.going else "rsvp_offered"
+        notify.queue_mail(session, to=p.rsvp.member, template=template, rsvp=p.rsvp, event=p.rsvp.event)
+
+
+def move_line(session: Session, event: Event, now: datetime) -> None:
+    """After anything that may free seats: promote (or offer) and tell those who moved up."""
+    tell_promoted(session, promote(session, event, now))

@@ -34,6 +34,7 @@ def create_app(overrides: dict | None = None) -> APIFlask:
     app = APIFlask(__name__, title="Meetups API", version="1", spec_path="/api/v1/openapi.json",
                    docs_path="/api/v1/docs", json_errors=False, template_folder="../templates",
                    static_folder="../static", instance_relative_config=True)
+    app.request_class = api.ApiRequest
     app.config.from_mapping(config.from_env())
     app.config.from_mapping(overrides or {})
     app.config.update(VALIDATION_ERROR_STATUS_CODE=422, AUTO_404_RESPONSE=False)
@@ -120,7 +121,10 @@ def _load_member_from_token(req):
         return None
     from meetups.accounts import service as accounts
 
-    return accounts.get_member_for_token(db.session, token, clock.now())
+    member = accounts.get_member_for_token(db.session, token, clock.now())
+    if db.session.dirty:  # the token's last_used_at: a read-only request would roll it back at teardown
+        db.session.commit()
+    return member
 
 
 login_manager.login_view = "accounts.login"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from flask import g, request
+from flask import Request, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -20,10 +20,19 @@ SECURITY_SCHEMES = {
     "BearerAuth": {"type": "http", "scheme": "bearer",
                    "description": "A personal API token: `Authorization: Bearer <token>`."},
     "SessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
-                      "description": "The site's login session; unsafe methods also need the X-CSRFToken header."},
+                      "description": "The site's login session; writes also need the X-CSRFToken header."},
 }
 #: `@bp.doc(security=api.SECURITY)` on every login_required endpoint: either scheme will do
 SECURITY = [{"BearerAuth": []}, {"SessionCookie": []}]
+
+
+class ApiRequest(Request):
+    """An API call without a body reads as an empty JSON object: `POST /events/1/cancel` needs no `{}`."""
+
+    def on_json_loading_failed(self, e: ValueError | None):
+        if e is not None and self.path.startswith("/api/") and not self.get_data(cache=True):
+            return {}
+        return super().on_json_loading_failed(e)
 
 
 def bearer_token() -> str | None:
@@ -34,6 +43,7 @@ def bearer_token() -> str | None:
 
 def guard_request() -> None:
     """Runs before every /api/ request: a malformed body or a cross-site cookie request never reaches a view."""
+    body = None
     if request.method in UNSAFE_METHODS and request.get_data(cache=True):
         try:
             body = json.loads(request.get_data(cache=True))
@@ -41,6 +51,9 @@ def guard_request() -> None:
             raise errors.InvalidJson(_("The request body is not valid JSON.")) from None
         if not isinstance(body, dict):
             raise errors.InvalidJson(_("The request body must be a JSON object."))
+    # PostgreSQL cannot store or even compare text with NUL characters: refuse them before any query does.
+    if _has_nul(request.path) or _has_nul(request.args.to_dict(flat=False)) or _has_nul(body):
+        raise errors.InvalidInput(_("Text cannot contain NUL characters."))
     if request.headers.get("Authorization") and bearer_token() is None:
         raise errors.LoginRequired(_("Use the header Authorization: Bearer <token>."))
     if bearer_token() is not None and not current_user.is_authenticated:
@@ -53,6 +66,16 @@ def guard_request() -> None:
         except CSRFError:
             raise errors.PermissionDenied(_("Send the X-CSRFToken header with session requests."),
                                           reason="csrf") from None
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def login_required(view):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from meetups import clock, demo, errors
@@ -34,7 +34,8 @@ def _friendly(command: Callable) -> Callable:
             reason = str(getattr(err, "orig", None) or err).splitlines()[0]
             raise click.ClickException(
                 f"The database refused the change ({reason}). "
-                "Is it up to date? Run `flask --app app db upgrade`.") from None
+                "Is it up to date? Run `flask --app app db upgrade`."
+            ) from None
 
     return wrapper
 
@@ -47,8 +48,9 @@ def _friendly(command: Callable) -> Callable:
 @_friendly
 def create_user(email: str, name: str, password: str, admin: bool) -> None:
     """Create a member who can log in at once."""
-    member = accounts.sign_up(db.session, email=email, name=name, password=password, is_admin=admin,
-                              now=clock.now())
+    member = accounts.sign_up(
+        db.session, email=email, name=name, password=password, is_admin=admin, now=clock.now()
+    )
     db.session.commit()
     click.echo(f"Created {'site admin' if admin else 'member'} {member.email} (id {member.id}).")
 
@@ -88,12 +90,15 @@ def create_token(email: str, name: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @_friendly
 def load_demo() -> None:
     """Fill the database with demo communities, events and members; running it again adds nothing."""
     result = demo.load(db.session, now=clock.now())
     db.session.commit()
-    click.echo(f"Demo data ready: {result.created} new records ({'first run' if result.created else 'unchanged'}).")
+    click.echo(
+        f"Demo data ready: {result.created} new records ({'first run' if result.created else 'unchanged'})."
+    )
     click.echo("Log in with:")
     for role, email, password in result.logins:
         click.echo(f"  {role:<10} {email:<28} {password}")

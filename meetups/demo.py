@@ -31,38 +31,51 @@ LOGINS = [
 ]
 
 # Imported without a password: they exist to fill lists, not to log in.
+# fmt: off
 MEMBERS = [
-    ("jonas.becker", "Jonas Becker"), ("lea.hoffmann", "Lea Hoffmann"), ("mehmet.yilmaz", "Mehmet Yılmaz"),
+    ("jonas.becker", "Jonas Becker"), ("lea.hoffmann", "Lea Hoffmann"), ("mehmet.yilmaz", "Mehmet Yılmaz"),  # noqa: RUF001
     ("sophie.wagner", "Sophie Wagner"), ("lukas.schmidt", "Lukas Schmidt"), ("anna.nowak", "Anna Nowak"),
     ("emilie.dubois", "Émilie Dubois"), ("joao.silva", "João Silva"), ("priya.raman", "Priya Raman"),
-    ("chidi.okafor", "Chidi Okafor"), ("freya.lindqvist", "Freya Lindqvist"), ("marta.garcia", "Marta García"),
-    ("nino.beridze", "ნინო ბერიძე"), ("giorgi.kapanadze", "Giorgi Kapanadze"), ("tamar.lomidze", "Tamar Lomidze"),
+    ("chidi.okafor", "Chidi Okafor"), ("freya.lindqvist", "Freya Lindqvist"),
+    ("marta.garcia", "Marta García"), ("nino.beridze", "ნინო ბერიძე"),
+    ("giorgi.kapanadze", "Giorgi Kapanadze"), ("tamar.lomidze", "Tamar Lomidze"),
     ("levan.gelashvili", "ლევან გელაშვილი"), ("anna.smirnova", "Анна Смирнова"),
     ("dmitry.ivanov", "Дмитрий Иванов"), ("olga.kuznetsova", "Ольга Кузнецова"),
     ("sergey.popov", "Сергей Попов"), ("giorgos.papadopoulos", "Γιώργος Παπαδόπουλος"),
     ("eleni.nikolaou", "Ελένη Νικολάου"), ("taro.yamada", "山田 太郎"), ("hanako.sato", "佐藤 花子"),
     ("xiaoming.wang", "王小明"), ("minjun.kim", "김민준"), ("na.li", "李娜"),
-    ("mohammed.alahmad", "محمد الأحمد"), ("fatima.zahra", "فاطمة الزهراء"), ("layla.haddad", "Layla Haddad"),
-    ("noa.cohen", "נועה כהן"), ("arjun.sharma", "अर्जुन शर्मा"), ("kwame.mensah", "Kwame Mensah"),
-    ("olusegun.adeyemi", "Olúṣẹ́gun Adéyẹmí"), ("ines.mendes", "Inês Mendes"), ("camille.martin", "Camille Martin"),
-    ("hana.novakova", "Hana Nováková"), ("mateo.rossi", "Mateo Rossi"), ("sebastian.perez", "Sebastián Pérez"),
-    ("aroha.ngata", "Aroha Ngata"), ("bartholomew.featherstonehaugh", "Bartholomew Featherstonehaugh-Worthington"),
+    ("mohammed.alahmad", "محمد الأحمد"),
+    ("fatima.zahra", "فاطمة الزهراء"), ("layla.haddad", "Layla Haddad"), ("noa.cohen", "נועה כהן"),
+    ("arjun.sharma", "अर्जुन शर्मा"), ("kwame.mensah", "Kwame Mensah"),
+    ("olusegun.adeyemi", "Olúṣẹ́gun Adéyẹmí"), ("ines.mendes", "Inês Mendes"),
+    ("camille.martin", "Camille Martin"), ("hana.novakova", "Hana Nováková"),
+    ("mateo.rossi", "Mateo Rossi"), ("sebastian.perez", "Sebastián Pérez"), ("aroha.ngata", "Aroha Ngata"),
+    ("bartholomew.featherstonehaugh", "Bartholomew Featherstonehaugh-Worthington"),
 ]
+# fmt: on
 
 COMMUNITIES = [
-    {"slug": "berlin-python", "name": "Berlin Python", "color": "#306998",
-     "description": "Pythonistas of Berlin: monthly talks, sprints and a summer barbecue. "
-                    "Beginners welcome; every talk is recorded.\n\n"
-                    "[Code of conduct](https://www.python.org/psf/conduct/)"},
-    {"slug": "tbilisi-js", "name": "Tbilisi JS", "color": "#c9a100",
-     "description": "JavaScript and TypeScript people in Tbilisi. Talks in English and Georgian, "
-                    "khachapuri after every meetup."},
+    {
+        "slug": "berlin-python",
+        "name": "Berlin Python",
+        "color": "#306998",
+        "description": "Pythonistas of Berlin: monthly talks, sprints and a summer barbecue. "
+        "Beginners welcome; every talk is recorded.\n\n"
+        "[Code of conduct](https://www.python.org/psf/conduct/)",
+    },
+    {
+        "slug": "tbilisi-js",
+        "name": "Tbilisi JS",
+        "color": "#c9a100",
+        "description": "JavaScript and TypeScript people in Tbilisi. Talks in English and Georgian, "
+        "khachapuri after every meetup.",
+    },
 ]
 
 _BERLIN_VENUES = {
     "betahaus": ("Betahaus", "Rudi-Dutschke-Straße 23, 10969 Berlin"),
     "cbase": ("c-base", "Rungestraße 20, 10179 Berlin"),
-    "wikimedia": ("Wikimedia Deutschland", "Tempelhofer Ufer 23–24, 10963 Berlin"),
+    "wikimedia": ("Wikimedia Deutschland", "Tempelhofer Ufer 23-24, 10963 Berlin"),
 }
 _TBILISI_VENUES = {
     "hub": ("Impact Hub Tbilisi", "Marjanishvili St 5, 0102 Tbilisi"),
@@ -76,6 +89,7 @@ def _talks(*lines: str) -> str:
 
 # (slug, title, zone, day offset, local start, hours, venue, extra fields, state)
 # state: "published", "draft" or "cancelled:<reason>". Day offsets are from today in the event's zone.
+# fmt: off
 EVENTS = [
     ("berlin-python", "Python Pizza Night: Lightning Talks", "Europe/Berlin", 2, time(19), 2.5,
      _BERLIN_VENUES["betahaus"], {"capacity": 60, "max_guests": 1}, "published",
@@ -97,7 +111,7 @@ EVENTS = [
     ("berlin-python", "Django Sprint Weekend", "Europe/Berlin", 16, time(10), 31.0,
      _BERLIN_VENUES["wikimedia"], {"capacity": None}, "published",
      _talks("Two days of contributing to Django and its ecosystem. No limit on seats — come for an hour "
-            "or both days.", "", "- Saturday 10:00–18:00", "- Sunday 10:00–17:00", "",
+            "or both days.", "", "- Saturday 10:00-18:00", "- Sunday 10:00-17:00", "",
             "[Contributing guide](https://docs.djangoproject.com/en/stable/internals/contributing/)")),
     ("tbilisi-js", "JSConf JP Watch Party & Meetup", "Asia/Tokyo", 19, time(19), 3.0,
      ("Shibuya Stream Hall", "3-21-3 Shibuya, Shibuya-ku, Tokyo 150-0002"), {"capacity": 50}, "published",
@@ -141,6 +155,7 @@ EVENTS = [
      _TBILISI_VENUES["fabrika"], {"capacity": None}, "published",
      _talks("Churchkhela, quizzes and a look back at the year.")),
 ]
+# fmt: on
 
 
 @dataclass
@@ -169,8 +184,9 @@ def _demo_logins(session: Session, result: DemoResult, now: datetime) -> None:
     for role, email, password, name in LOGINS:
         member = accounts.get_member_by_email(session, email)
         if member is None:
-            member = accounts.sign_up(session, email=email, name=name, password=password,
-                                      is_admin=role == "admin", now=now)
+            member = accounts.sign_up(
+                session, email=email, name=name, password=password, is_admin=role == "admin", now=now
+            )
             member.email_verified_at = now  # demo addresses cannot receive the verification mail
             result.created += 1
         result.people[role] = member
@@ -179,8 +195,9 @@ def _demo_logins(session: Session, result: DemoResult, now: datetime) -> None:
 def _demo_members(session: Session, result: DemoResult, now: datetime) -> None:
     emails = [f"{local}@example.org" for local, _name in MEMBERS]
     existing = set(session.scalars(select(Member.email).where(Member.email.in_(emails))))
-    missing = [(email, name) for email, (_local, name) in zip(emails, MEMBERS, strict=True)
-               if email not in existing]
+    missing = [
+        (email, name) for email, (_local, name) in zip(emails, MEMBERS, strict=True) if email not in existing
+    ]
     if missing:
         out = io.StringIO()
         csv.writer(out).writerows(missing)
@@ -200,16 +217,30 @@ def _demo_memberships(session: Session, result: DemoResult, now: datetime) -> No
     """The organiser runs both communities; members spread over both, some in each."""
     admin = result.people["admin"]
     for community in result.communities.values():
-        if communities.get_role(session, result.people["organiser"], community) is not CommunityRole.organiser:
-            communities.set_role(session, community=community, actor=admin, email="organiser@example.org",
-                                 role=CommunityRole.organiser, now=now)
+        if (
+            communities.get_role(session, result.people["organiser"], community)
+            is not CommunityRole.organiser
+        ):
+            communities.set_role(
+                session,
+                community=community,
+                actor=admin,
+                email="organiser@example.org",
+                role=CommunityRole.organiser,
+                now=now,
+            )
             result.created += 1
-    members = list(session.scalars(select(Member).where(
-        Member.email.in_([f"{local}@example.org" for local, _name in MEMBERS])).order_by(Member.id)))
+    members = list(
+        session.scalars(
+            select(Member)
+            .where(Member.email.in_([f"{local}@example.org" for local, _name in MEMBERS]))
+            .order_by(Member.id)
+        )
+    )
     members += [result.people["volunteer"], result.people["member"]]
     berlin, tbilisi = result.communities["berlin-python"], result.communities["tbilisi-js"]
     for i, member in enumerate(members):
-        for community in ([berlin] if i % 3 == 0 else [tbilisi] if i % 3 == 1 else [berlin, tbilisi]):
+        for community in [berlin] if i % 3 == 0 else [tbilisi] if i % 3 == 1 else [berlin, tbilisi]:
             if communities.get_role(session, member, community) is None:
                 communities.join_community(session, community=community, member=member, now=now)
                 result.created += 1
@@ -222,14 +253,28 @@ def _demo_events(session: Session, result: DemoResult, now: datetime) -> None:
         event = session.scalar(select(Event).where(Event.community_id == community.id, Event.title == title))
         if event is None:
             start = datetime.combine(now.astimezone(ZoneInfo(zone)).date() + timedelta(days=days), starts)
-            fields = {"title": title, "description": description, "timezone": zone, "starts_at": start,
-                      "ends_at": start + timedelta(hours=hours), "venue_name": venue[0],
-                      "venue_address": venue[1], **extra}
-            event = events.create_event(session, community=community, actor=organiser, fields=fields, now=now,
-                                        publish=state != "draft")
+            fields = {
+                "title": title,
+                "description": description,
+                "timezone": zone,
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=hours),
+                "venue_name": venue[0],
+                "venue_address": venue[1],
+                **extra,
+            }
+            event = events.create_event(
+                session,
+                community=community,
+                actor=organiser,
+                fields=fields,
+                now=now,
+                publish=state != "draft",
+            )
             if state.startswith("cancelled:"):
-                events.cancel_event(session, event=event, actor=organiser, reason=state.partition(":")[2],
-                                    now=now)
+                events.cancel_event(
+                    session, event=event, actor=organiser, reason=state.partition(":")[2], now=now
+                )
             result.created += 1
         result.events.append(event)
 
@@ -238,10 +283,20 @@ def _demo_staff(session: Session, result: DemoResult, now: datetime) -> None:
     """The volunteer helps at the door of the next event (the first one listed, fixed so reruns agree)."""
     next_event = result.events[0]
     volunteer = result.people["volunteer"]
-    has_role = session.scalar(select(EventStaff.id).where(
-        EventStaff.event_id == next_event.id, EventStaff.member_id == volunteer.id,
-        EventStaff.role == StaffRole.volunteer))
+    has_role = session.scalar(
+        select(EventStaff.id).where(
+            EventStaff.event_id == next_event.id,
+            EventStaff.member_id == volunteer.id,
+            EventStaff.role == StaffRole.volunteer,
+        )
+    )
     if has_role is None:
-        events.add_staff(session, event=next_event, actor=result.people["organiser"], email=volunteer.email,
-                         role=StaffRole.volunteer.value, now=now)
+        events.add_staff(
+            session,
+            event=next_event,
+            actor=result.people["organiser"],
+            email=volunteer.email,
+            role=StaffRole.volunteer.value,
+            now=now,
+        )
         result.created += 1

@@ -48,8 +48,19 @@ def register(app: Flask) -> None:
                                  local_time=local_time, zone_label=zone_label)
     app.jinja_env.globals.update(
         when=when,
+        ordinal=ordinal,
         now=clock.now,
         can_event=lambda event, action: events.can(db.session, current_user, event, action),
         can_community=lambda community, action: communities.can(db.session, current_user, community, action),
         locale=lambda: str(get_locale()),
     )
+
+
+def ordinal(n: int | None) -> str:
+    """'3rd' in English, '3-й' in Russian: for "You are 3rd on the waitlist"."""
+    if n is None:
+        return ""
+    if str(get_locale()) == "ru":
+        return f"{n}-й"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -12,12 +12,19 @@ _required = InputRequired(message=_l("Please fill this in."))
 
 
 class SignupForm(FlaskForm):
-    name = StringField(_l("Your name"), [_required],
-                       render_kw={"autocomplete": "name", "maxlength": service.NAME_MAX})
+    name = StringField(
+        _l("Your name"), [_required], render_kw={"autocomplete": "name", "maxlength": service.NAME_MAX}
+    )
     email = EmailField(_l("Email"), [_required], render_kw={"autocomplete": "email", "inputmode": "email"})
-    password = PasswordField(_l("Password"), [_required],
-                             render_kw={"autocomplete": "new-password", "minlength": service.PASSWORD_MIN,
-                                        "maxlength": service.PASSWORD_MAX})
+    password = PasswordField(
+        _l("Password"),
+        [_required],
+        render_kw={
+            "autocomplete": "new-password",
+            "minlength": service.PASSWORD_MIN,
+            "maxlength": service.PASSWORD_MAX,
+        },
+    )
 
 
 class LoginForm(FlaskForm):
@@ -32,32 +39,56 @@ class ForgotForm(FlaskForm):
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField(_l("New password"), [_required],
-                             render_kw={"autocomplete": "new-password", "minlength": service.PASSWORD_MIN,
-                                        "maxlength": service.PASSWORD_MAX})
+    password = PasswordField(
+        _l("New password"),
+        [_required],
+        render_kw={
+            "autocomplete": "new-password",
+            "minlength": service.PASSWORD_MIN,
+            "maxlength": service.PASSWORD_MAX,
+        },
+    )
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Display name"), [_required],
-                       render_kw={"autocomplete": "name", "maxlength": service.NAME_MAX})
-    pronouns = StringField(_l("Pronouns"), render_kw={"autocomplete": "off", "maxlength": service.PRONOUNS_MAX,
-                                                      "placeholder": _l("e.g. she/her")})
+    name = StringField(
+        _l("Display name"), [_required], render_kw={"autocomplete": "name", "maxlength": service.NAME_MAX}
+    )
+    pronouns = StringField(
+        _l("Pronouns"),
+        render_kw={
+            "autocomplete": "off",
+            "maxlength": service.PRONOUNS_MAX,
+            "placeholder": _l("e.g. she/her"),
+        },
+    )
     bio = TextAreaField(_l("Short bio"), render_kw={"rows": 4, "maxlength": service.BIO_MAX})
-    locale = SelectField(_l("Language"), choices=[("", _l("Automatic (from your browser)")),
-                                                  ("en", "English"), ("ru", "Русский")])
+    locale = SelectField(
+        _l("Language"),
+        choices=[("", _l("Automatic (from your browser)")), ("en", "English"), ("ru", "Русский")],
+    )
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), [_required],
-                                     render_kw={"autocomplete": "current-password"})
-    password = PasswordField(_l("New password"), [_required],
-                             render_kw={"autocomplete": "new-password", "minlength": service.PASSWORD_MIN,
-                                        "maxlength": service.PASSWORD_MAX})
+    current_password = PasswordField(
+        _l("Current password"), [_required], render_kw={"autocomplete": "current-password"}
+    )
+    password = PasswordField(
+        _l("New password"),
+        [_required],
+        render_kw={
+            "autocomplete": "new-password",
+            "minlength": service.PASSWORD_MIN,
+            "maxlength": service.PASSWORD_MAX,
+        },
+    )
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Token name"), render_kw={"autocomplete": "off", "maxlength": 60,
-                                                    "placeholder": _l("e.g. door scanner")})
+    name = StringField(
+        _l("Token name"),
+        render_kw={"autocomplete": "off", "maxlength": 60, "placeholder": _l("e.g. door scanner")},
+    )
 
 
 class DeleteAccountForm(FlaskForm):

@@ -53,10 +53,12 @@ def _clean_name(name: str) -> str:
 def _check_password(password: str) -> str:
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise errors.InvalidInput(
-            _("Passwords need at least %(n)d characters.", n=PASSWORD_MIN), field="password")
+            _("Passwords need at least %(n)d characters.", n=PASSWORD_MIN), field="password"
+        )
     if len(password) > PASSWORD_MAX:
         raise errors.InvalidInput(
-            _("Passwords can be at most %(n)d characters.", n=PASSWORD_MAX), field="password")
+            _("Passwords can be at most %(n)d characters.", n=PASSWORD_MAX), field="password"
+        )
     return password
 
 
@@ -75,13 +77,21 @@ def get_member(session: Session, member_id: int) -> Member:
     return member
 
 
-def sign_up(session: Session, *, email: str, name: str, password: str, now: datetime,
-            is_admin: bool = False) -> Member:
+def sign_up(
+    session: Session, *, email: str, name: str, password: str, now: datetime, is_admin: bool = False
+) -> Member:
     """Create a member; one account per address."""
     email = normalize_email(email)
-    member = Member(email=email, name=_clean_name(name), is_admin=is_admin, created_at=now,
-                    password_hash=generate_password_hash(_check_password(password)))
-    taken = errors.EmailTaken(_("There is already an account with this email. Try logging in."), field="email")
+    member = Member(
+        email=email,
+        name=_clean_name(name),
+        is_admin=is_admin,
+        created_at=now,
+        password_hash=generate_password_hash(_check_password(password)),
+    )
+    taken = errors.EmailTaken(
+        _("There is already an account with this email. Try logging in."), field="email"
+    )
     if get_member_by_email(session, email) is not None:
         raise taken
     try:
@@ -92,8 +102,9 @@ def sign_up(session: Session, *, email: str, name: str, password: str, now: date
     return member
 
 
-def sign_up_with_token(session: Session, *, email: str, name: str, password: str,
-                       now: datetime) -> tuple[Member, str]:
+def sign_up_with_token(
+    session: Session, *, email: str, name: str, password: str, now: datetime
+) -> tuple[Member, str]:
     """Sign up from an API client, which gets a personal token named "signup" to go on with."""
     member = sign_up(session, email=email, name=name, password=password, now=now)
     _token, plain = create_token(session, member, name="signup", now=now)
@@ -103,26 +114,31 @@ def sign_up_with_token(session: Session, *, email: str, name: str, password: str
 def authenticate(session: Session, *, email: str, password: str) -> Member:
     """The member with this email and password; the same refusal whether the email exists or not."""
     member = get_member_by_email(session, email or "")
-    valid = check_password_hash(member.password_hash if member and member.password_hash else _DUMMY_HASH,
-                                password or "")
+    valid = check_password_hash(
+        member.password_hash if member and member.password_hash else _DUMMY_HASH, password or ""
+    )
     if member is None or not member.password_hash or not valid:
         raise errors.InvalidCredentials(_("That email and password do not match."))
     return member
 
 
-def issue_token(session: Session, *, email: str, password: str, name: str, now: datetime) -> tuple[ApiToken, str]:
+def issue_token(
+    session: Session, *, email: str, password: str, name: str, now: datetime
+) -> tuple[ApiToken, str]:
     """A new personal token for whoever knows the email and password (scanner and mobile clients)."""
     member = authenticate(session, email=email, password=password)
     return create_token(session, member, name=name, now=now)
 
 
-def update_profile(session: Session, member: Member, *, name: str, pronouns: str = "", bio: str = "",
-                   locale: str = "") -> Member:
+def update_profile(
+    session: Session, member: Member, *, name: str, pronouns: str = "", bio: str = "", locale: str = ""
+) -> Member:
     """Change what others see of a member."""
     pronouns, bio = " ".join((pronouns or "").split()), (bio or "").strip()
     if len(pronouns) > PRONOUNS_MAX:
-        raise errors.InvalidInput(_("Pronouns can be at most %(n)d characters.", n=PRONOUNS_MAX),
-                                  field="pronouns")
+        raise errors.InvalidInput(
+            _("Pronouns can be at most %(n)d characters.", n=PRONOUNS_MAX), field="pronouns"
+        )
     if len(bio) > BIO_MAX:
         raise errors.InvalidInput(_("The bio can be at most %(n)d characters.", n=BIO_MAX), field="bio")
     if locale not in ("", "en", "ru"):
@@ -151,6 +167,7 @@ def delete_account(session: Session, member: Member, *, password: str) -> None:
 # Signed links: reset and verification carry the member id and a fingerprint of what they may change,
 # so a reset link dies once the password changes and a verify link once the email changes.
 
+
 def _fingerprint(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:16]
 
@@ -161,8 +178,9 @@ def _sign(secret: str, purpose: str, member: Member, now: datetime) -> str:
     return URLSafeSerializer(secret, salt=f"meetups-{purpose}").dumps(payload)
 
 
-def _unsign(session: Session, secret: str, purpose: str, token: str, now: datetime,
-            valid_for: timedelta) -> Member:
+def _unsign(
+    session: Session, secret: str, purpose: str, token: str, now: datetime, valid_for: timedelta
+) -> Member:
     invalid = errors.InvalidToken(_("This link is not valid any more. Please ask for a new one."))
     try:
         payload = URLSafeSerializer(secret, salt=f"meetups-{purpose}").loads(token)
@@ -171,7 +189,11 @@ def _unsign(session: Session, secret: str, purpose: str, token: str, now: dateti
     except (BadSignature, KeyError, TypeError, ValueError):
         raise invalid from None
     basis = member.password_hash if member and purpose == "reset" else member.email if member else ""
-    if member is None or payload.get("f") != _fingerprint(basis) or now.timestamp() - issued > valid_for.total_seconds():
+    if (
+        member is None
+        or payload.get("f") != _fingerprint(basis)
+        or now.timestamp() - issued > valid_for.total_seconds()
+    ):
         raise invalid
     return member
 
@@ -185,7 +207,7 @@ def make_verify_token(secret: str, member: Member, now: datetime) -> str:
 
 
 def check_reset_token(session: Session, *, secret: str, token: str, now: datetime) -> Member:
-    """The member a reset link belongs to, while it is still valid (so the form is only shown when it can work)."""
+    """The member a reset link belongs to, while it is valid: the form is shown only when it can work."""
     return _unsign(session, secret, "reset", token, now, RESET_VALID_FOR)
 
 
@@ -210,6 +232,7 @@ def verify_email(session: Session, *, secret: str, token: str, now: datetime) ->
 
 # API tokens
 
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -220,7 +243,9 @@ def create_token(session: Session, member: Member, *, name: str, now: datetime) 
     if len(name) > 60:
         raise errors.InvalidInput(_("Token names can be at most 60 characters."), field="name")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(member=member, name=name, token_hash=_hash_token(plain), prefix=plain[:10], created_at=now)
+    token = ApiToken(
+        member=member, name=name, token_hash=_hash_token(plain), prefix=plain[:10], created_at=now
+    )
     session.add(token)
     session.flush()
     return token, plain
@@ -234,7 +259,9 @@ def revoke_token(session: Session, member: Member, *, token_id: int) -> None:
 
 
 def list_tokens(session: Session, member: Member) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).where(ApiToken.member_id == member.id).order_by(ApiToken.id)))
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.member_id == member.id).order_by(ApiToken.id))
+    )
 
 
 def get_member_for_token(session: Session, plain: str, now: datetime) -> Member | None:
@@ -267,9 +294,14 @@ def import_members(session: Session, text: str, *, now: datetime) -> list[Member
                 raise errors.EmailTaken(_("%(email)s is already a member", email=email))
             seen.add(email)
             password = row[2] if len(row) == 3 and row[2] else None
-            members.append(Member(email=email, name=_clean_name(row[1]), created_at=now,
-                                  password_hash=generate_password_hash(_check_password(password))
-                                  if password else ""))
+            members.append(
+                Member(
+                    email=email,
+                    name=_clean_name(row[1]),
+                    created_at=now,
+                    password_hash=generate_password_hash(_check_password(password)) if password else "",
+                )
+            )
         except errors.DomainError as err:
             problems.append(_("line %(line)d: %(problem)s", line=line, problem=err.message))
     if problems:

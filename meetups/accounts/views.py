@@ -1,3 +1,375 @@
-from flask import Blueprint
+"""Account pages: sign-up, login, password reset, email verification, settings and public profiles."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from meetups import clock, errors
+from meetups.accounts import service
+from meetups.accounts.forms import (
+    DeleteAccountForm,
+    ForgotForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    ResetForm,
+    SignupForm,
+    TokenForm,
+)
+from meetups.accounts.models import Member
+from meetups.extensions import db, limiter
+from meetups.notify import service as notify
 
 bp = Blueprint("accounts", __name__)
+log = logging.getLogger(__name__)
+
+# Per client address: enough for typos, too few for guessing passwords.
+LOGIN_LIMIT = "10 per minute"
+MAIL_LIMIT = "5 per minute"
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after logging in: a path on this site, never another site (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    # Browsers read "/\evil.example" as "//evil.example"; control characters can smuggle a host in too.
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/"
+
+
+def _next_arg() -> str | None:
+    """The `next` query argument, passed on to the sibling page's links only when it is safe."""
+    target = safe_next(request.args.get("next"))
+    return target if target != "/" else None
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _me() -> Member:
+    return current_user._get_current_object()
+
+
+def _fresh_session() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang  # the language picked before is no secret; keep it
+
+
+def _log_in(member: Member, *, remember: bool = False) -> None:
+    """A fresh session for the new identity, so a session planted before login is worth nothing."""
+    _fresh_session()
+    login_user(member, remember=remember)
+
+
+def _refuse(form, err: errors.DomainError) -> None:
+    """Show a refused action's message next to the field it is about (or above the form)."""
+    db.session.rollback()
+    field = form._fields.get(str(err.details.get("field") or ""))
+    if field is not None:
+        field.errors = [*field.errors, err.message]
+    else:
+        form.form_errors.append(err.message)
+
+
+def _form_page(template: str, form, **context):
+    status = 422 if form.is_submitted() and form.errors else 200
+    return render_template(template, form=form, next_arg=_next_arg(), **context), status
+
+
+def _mail(member: Member, template: str, **context) -> bool:
+    """Send `templates/email/<template>.txt` (first line: the subject) in the member's language, after the
+    commit; a mail server failure is told to the member, never turned into a 500."""
+    with force_locale(member.locale or str(get_locale())):
+        text = render_template(
+            f"email/{template}.txt", member=member, base_url=current_app.config["BASE_URL"], **context
+        )
+    subject, _sep, body = text.strip().partition("\n")
+    try:
+        notify.send_mail(member.email, subject.strip(), body.strip())
+    except Exception:  # SMTP refusals, timeouts, DNS: all mean "not sent", and the action already happened
+        log.exception("could not send %s mail to member %s", template, member.id)
+        flash(_("We could not send you an email just now. Please try again later."), "error")
+        return False
+    return True
+
+
+def _link(endpoint: str, **values) -> str:
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def send_verification(member: Member) -> bool:
+    """Email the member a link that confirms their address (the JSON sign-up sends it too)."""
+    token = service.make_verify_token(_secret(), member, clock.now())
+    return _mail(
+        member, "verify", link=_link("accounts.verify", token=token), days=service.VERIFY_VALID_FOR.days
+    )
+
+
+def _send_reset(member: Member) -> bool:
+    token = service.make_reset_token(_secret(), member, clock.now())
+    return _mail(
+        member,
+        "reset",
+        link=_link("accounts.reset", token=token),
+        hours=int(service.RESET_VALID_FOR.total_seconds() // 3600),
+    )
+
+
+def _email_key() -> str:
+    """Rate-limit key per address, so one inbox cannot be flooded from many client addresses."""
+    return "email:" + (request.form.get("email") or "").strip().lower()
+
+
+def _member_key() -> str:
+    return f"member:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+@bp.context_processor
+def _limits() -> dict:
+    return {"password_min": service.PASSWORD_MIN}
+
+
+@bp.errorhandler(429)
+def _too_many_attempts(_err):
+    return render_template("accounts/rate_limited.html"), 429
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            member = service.sign_up(
+                db.session,
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                now=clock.now(),
+            )
+            db.session.commit()
+        except errors.DomainError as err:
+            _refuse(form, err)
+        else:
+            _log_in(member)
+            if send_verification(member):
+                flash(
+                    _(
+                        "Welcome, %(name)s! We sent you a link to confirm your email address.",
+                        name=member.name,
+                    ),
+                    "success",
+                )
+            return redirect(safe_next(request.args.get("next")))
+    return _form_page("accounts/signup.html", form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login():
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            member = service.authenticate(db.session, email=form.email.data, password=form.password.data)
+        except errors.DomainError as err:
+            _refuse(form, err)
+        else:
+            _log_in(member, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")))
+    return _form_page("accounts/login.html", form)
+
+
+@bp.post("/logout")
+def logout():
+    _fresh_session()
+    logout_user()  # after the clear: it leaves the note that deletes the "remember me" cookie
+    flash(_("You are logged out. See you soon!"), "success")
+    return redirect("/")
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(MAIL_LIMIT, methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=_email_key)
+def forgot():
+    form = ForgotForm()
+    if not form.validate_on_submit():
+        return _form_page("accounts/forgot.html", form)
+    member = service.get_member_by_email(db.session, form.email.data)
+    if member is not None:  # the page below says the same either way: no telling who has an account
+        _send_reset(member)
+    return render_template("accounts/forgot_sent.html")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def reset(token: str):
+    form = ResetForm()
+    try:
+        if not form.validate_on_submit():
+            service.check_reset_token(db.session, secret=_secret(), token=token, now=clock.now())
+            return _form_page("accounts/reset.html", form)
+        member = service.reset_password(
+            db.session, secret=_secret(), token=token, password=form.password.data, now=clock.now()
+        )
+        db.session.commit()
+    except errors.InvalidToken as err:
+        return render_template("accounts/link_invalid.html", message=err.message, kind="reset"), 400
+    except errors.DomainError as err:
+        _refuse(form, err)
+        return _form_page("accounts/reset.html", form)
+    _log_in(member)
+    flash(_("Your new password is set, and you are logged in."), "success")
+    return redirect("/")
+
+
+@bp.get("/verify/<token>")
+def verify(token: str):
+    try:
+        service.verify_email(db.session, secret=_secret(), token=token, now=clock.now())
+        db.session.commit()
+    except errors.InvalidToken as err:
+        return render_template("accounts/link_invalid.html", message=err.message, kind="verify"), 400
+    flash(_("Thank you, your email address is confirmed."), "success")
+    return redirect(url_for("accounts.me") if current_user.is_authenticated else "/")
+
+
+@bp.post("/me/verify/resend")
+@login_required
+@limiter.limit("5 per hour", key_func=_member_key)
+def resend_verification():
+    if current_user.is_email_verified:
+        flash(_("Your email address is already confirmed."), "success")
+    elif send_verification(_me()):
+        flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("accounts.me"))
+
+
+def _me_page(status: int = 200, *, new_token: tuple | None = None, **forms):
+    """The settings page; a refused form comes back filled in with its errors, the others fresh."""
+    forms = {
+        "profile_form": ProfileForm(formdata=None, obj=_me(), prefix="profile"),
+        "password_form": PasswordForm(formdata=None, prefix="password"),
+        "token_form": TokenForm(formdata=None, prefix="token"),
+        "delete_form": DeleteAccountForm(formdata=None, prefix="delete"),
+        **forms,
+    }
+    tokens = service.list_tokens(db.session, _me())
+    response = current_app.make_response(
+        (render_template("accounts/me.html", tokens=tokens, new_token=new_token, **forms), status)
+    )
+    response.headers["Cache-Control"] = "no-store"  # it may show a token in plain text
+    return response
+
+
+@bp.get("/me")
+@login_required
+def me():
+    return _me_page()
+
+
+@bp.post("/me/profile")
+@login_required
+def update_profile():
+    form = ProfileForm(prefix="profile")
+    if form.validate_on_submit():
+        try:
+            service.update_profile(
+                db.session,
+                _me(),
+                name=form.name.data,
+                pronouns=form.pronouns.data,
+                bio=form.bio.data,
+                locale=form.locale.data,
+            )
+            db.session.commit()
+        except errors.DomainError as err:
+            _refuse(form, err)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.me"))
+    return _me_page(422, profile_form=form)
+
+
+@bp.post("/me/password")
+@login_required
+@limiter.limit(LOGIN_LIMIT, key_func=_member_key)  # a borrowed session must not guess the password
+def change_password():
+    form = PasswordForm(prefix="password")
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                db.session, _me(), current=form.current_password.data, new=form.password.data
+            )
+            db.session.commit()
+        except errors.DomainError as err:
+            _refuse(form, err)
+        else:
+            # The session id carries a fingerprint of the password: renew ours, every other one is now void.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            _log_in(_me(), remember=remembered)
+            flash(_("Your password is changed. You are logged out everywhere else."), "success")
+            return redirect(url_for("accounts.me"))
+    return _me_page(422, password_form=form)
+
+
+@bp.post("/me/tokens")
+@login_required
+def create_token():
+    form = TokenForm(prefix="token")
+    if form.validate_on_submit():
+        try:
+            token, plain = service.create_token(db.session, _me(), name=form.name.data, now=clock.now())
+            db.session.commit()
+        except errors.DomainError as err:
+            _refuse(form, err)
+        else:
+            return _me_page(new_token=(token, plain))  # shown this once; only its hash is kept
+    return _me_page(422, token_form=form)
+
+
+@bp.post("/me/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    service.revoke_token(db.session, _me(), token_id=token_id)
+    db.session.commit()
+    flash(_("The token is revoked. It stops working now."), "success")
+    return redirect(url_for("accounts.me"))
+
+
+@bp.post("/me/delete")
+@login_required
+@limiter.limit(LOGIN_LIMIT, key_func=_member_key)
+def delete_account():
+    form = DeleteAccountForm(prefix="delete")
+    if form.validate_on_submit():
+        try:
+            service.delete_account(db.session, _me(), password=form.password.data)
+            db.session.commit()
+        except errors.DomainError as err:
+            _refuse(form, err)
+        else:
+            _fresh_session()
+            logout_user()
+            flash(_("Your account is deleted. Goodbye, and thank you for coming along."), "success")
+            return redirect("/")
+    return _me_page(422, delete_form=form)
+
+
+@bp.get("/members/<int:member_id>")
+def profile(member_id: int):
+    member = service.get_member(db.session, member_id)
+    return render_template("accounts/profile.html", member=member)

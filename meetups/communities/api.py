@@ -78,13 +78,23 @@ def membership_json(membership: Membership) -> dict:
 @bp.post("/communities")
 @bp.input(CommunityIn, arg_name="body")
 @bp.output(CommunityEnvelope, status_code=201)
-@bp.doc(summary="Found a community", description="Site admins only; the founder becomes its first organiser.",
-        security=api.SECURITY, responses={403: "Not a site admin", 409: "The slug is taken"})
+@bp.doc(
+    summary="Found a community",
+    description="Site admins only; the founder becomes its first organiser.",
+    security=api.SECURITY,
+    responses={403: "Not a site admin", 409: "The slug is taken"},
+)
 @api.login_required
 def create_community(body: CommunityIn):
-    community = service.create_community(db.session, actor=current_user._get_current_object(), slug=body.slug,
-                                         name=body.name, description=body.description, color=body.color,
-                                         now=clock.now())
+    community = service.create_community(
+        db.session,
+        actor=current_user._get_current_object(),
+        slug=body.slug,
+        name=body.name,
+        description=body.description,
+        color=body.color,
+        now=clock.now(),
+    )
     db.session.commit()
     return {"community": community_json(community, member_count=1)}  # the founder
 
@@ -107,23 +117,38 @@ def show_community(slug: str):
 
 @bp.post("/communities/<slug>/join")
 @bp.output(MembershipEnvelope)
-@bp.doc(summary="Join a community", description="Joining twice changes nothing.", security=api.SECURITY,
-        responses={404: "No such community"})
+@bp.doc(
+    summary="Join a community",
+    description="Joining twice changes nothing.",
+    security=api.SECURITY,
+    responses={404: "No such community"},
+)
 @api.login_required
 def join_community(slug: str):
-    membership = service.join_community(db.session, community=service.get_community(db.session, slug),
-                                        member=current_user._get_current_object(), now=clock.now())
+    membership = service.join_community(
+        db.session,
+        community=service.get_community(db.session, slug),
+        member=current_user._get_current_object(),
+        now=clock.now(),
+    )
     db.session.commit()
     return {"membership": membership_json(membership)}
 
 
 @bp.delete("/communities/<slug>/join")
 @bp.output({}, status_code=204)
-@bp.doc(summary="Leave a community", description="The last organiser cannot leave.", security=api.SECURITY,
-        responses={403: "The last organiser cannot leave", 404: "No such community"})
+@bp.doc(
+    summary="Leave a community",
+    description="The last organiser cannot leave.",
+    security=api.SECURITY,
+    responses={403: "The last organiser cannot leave", 404: "No such community"},
+)
 @api.login_required
 def leave_community(slug: str):
-    service.leave_community(db.session, community=service.get_community(db.session, slug),
-                            member=current_user._get_current_object())
+    service.leave_community(
+        db.session,
+        community=service.get_community(db.session, slug),
+        member=current_user._get_current_object(),
+    )
     db.session.commit()
     return ""

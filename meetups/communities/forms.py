@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.fields import ColorField
 
 from meetups import errors
@@ -31,7 +31,8 @@ class CommunityForm(FlaskForm):
 class RoleForm(FlaskForm):
     email = EmailField(_l("Email"), render_kw={"autocomplete": "off", "required": True, "maxlength": 254})
     role = SelectField(_l("Role"), default=CommunityRole.organiser.value, choices=[
-        (CommunityRole.organiser.value, _l("Organiser")), (CommunityRole.member.value, _l("Member"))])
+        SelectChoice(CommunityRole.organiser.value, _l("Organiser")),
+        SelectChoice(CommunityRole.member.value, _l("Member"))])
 
 
 def show_error(form: FlaskForm, err: errors.DomainError) -> int:

@@ -21,9 +21,13 @@ bp = APIBlueprint("events_api", __name__, tag="Events")
 
 # The models check types and shapes only; the rules (lengths, ranges, time order, time zones) live in
 # service.validate_event_fields, which the HTML form shares.
-WhenText = Annotated[StrictStr, Field(
-    description="ISO 8601. With an offset it is converted; without one it is the wall-clock time in `timezone`.",
-    examples=["2030-07-01T19:00"])]
+WhenText = Annotated[
+    StrictStr,
+    Field(
+        description="ISO 8601. With an offset it is converted; without, it is wall-clock time in `timezone`.",
+        examples=["2030-07-01T19:00"],
+    ),
+]
 #: what the API answers: ISO 8601 text, made by event_json() (the output model passes it through unchanged)
 IsoText = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
@@ -44,11 +48,14 @@ class EventChanges(BaseModel):
     description: StrictStr | None = Field(None, description="Markdown.")
     starts_at: WhenText | None = None
     ends_at: WhenText | None = None
-    timezone: StrictStr | None = Field(None, description="IANA zone name, such as Europe/Berlin.",
-                                       examples=["Europe/Berlin"])
+    timezone: StrictStr | None = Field(
+        None, description="IANA zone name, such as Europe/Berlin.", examples=["Europe/Berlin"]
+    )
     venue: VenueIn | None = None
     online_url: StrictStr | None = None
-    capacity: StrictInt | None = Field(None, description="Seats for attendees and their guests; null: no limit.")
+    capacity: StrictInt | None = Field(
+        None, description="Seats for attendees and their guests; null: no limit."
+    )
     max_guests: StrictInt | None = Field(None, description="Guests one RSVP may bring.")
     rsvp_mode: RsvpMode | None = None
     waitlist_mode: WaitlistMode | None = None
@@ -61,7 +68,9 @@ class EventIn(EventChanges):
     title: StrictStr
     starts_at: WhenText
     ends_at: WhenText
-    timezone: StrictStr = Field(description="IANA zone name, such as Europe/Berlin.", examples=["Europe/Berlin"])
+    timezone: StrictStr = Field(
+        description="IANA zone name, such as Europe/Berlin.", examples=["Europe/Berlin"]
+    )
     publish: StrictBool = Field(False, description="Publish at once instead of saving a draft.")
 
 
@@ -152,21 +161,37 @@ def event_json(event: Event) -> dict:
     """The one JSON shape of an event, everywhere in the API."""
     base = f"{current_app.config['BASE_URL']}/e/{event.id}"
     return {
-        "id": event.id, "url": base, "ics_url": f"{base}/event.ics", "status": event.status.value,
-        "title": event.title, "description": event.description,
-        "starts_at": _iso(event.starts_at), "ends_at": _iso(event.ends_at), "timezone": event.timezone,
-        "local_starts_at": _iso(event.local_starts_at), "local_ends_at": _iso(event.local_ends_at),
-        "venue": {"name": event.venue_name, "address": event.venue_address}, "online_url": event.online_url,
-        "capacity": event.capacity, "max_guests": event.max_guests, "rsvp_mode": event.rsvp_mode.value,
-        "waitlist_mode": event.waitlist_mode.value, "offer_hours": event.offer_hours,
-        "rsvp_opens_at": _iso(event.rsvp_opens_at), "rsvp_closes_at": _iso(event.rsvp_closes_at),
+        "id": event.id,
+        "url": base,
+        "ics_url": f"{base}/event.ics",
+        "status": event.status.value,
+        "title": event.title,
+        "description": event.description,
+        "starts_at": _iso(event.starts_at),
+        "ends_at": _iso(event.ends_at),
+        "timezone": event.timezone,
+        "local_starts_at": _iso(event.local_starts_at),
+        "local_ends_at": _iso(event.local_ends_at),
+        "venue": {"name": event.venue_name, "address": event.venue_address},
+        "online_url": event.online_url,
+        "capacity": event.capacity,
+        "max_guests": event.max_guests,
+        "rsvp_mode": event.rsvp_mode.value,
+        "waitlist_mode": event.waitlist_mode.value,
+        "offer_hours": event.offer_hours,
+        "rsvp_opens_at": _iso(event.rsvp_opens_at),
+        "rsvp_closes_at": _iso(event.rsvp_closes_at),
         "community": {"slug": event.community.slug, "name": event.community.name},
         "cancel_reason": event.cancel_reason,
     }
 
 
 def staff_json(staff: EventStaff) -> dict:
-    return {"id": staff.id, "member": {"id": staff.member.id, "name": staff.member.name}, "role": staff.role.value}
+    return {
+        "id": staff.id,
+        "member": {"id": staff.member.id, "name": staff.member.name},
+        "role": staff.role.value,
+    }
 
 
 def _service_fields(body: EventChanges) -> dict:
@@ -189,12 +214,22 @@ def _event(event_id: int) -> Event:
 @bp.post("/communities/<slug>/events")
 @bp.input(EventIn, arg_name="body")
 @bp.output(EventEnvelope, status_code=201)
-@bp.doc(summary="Create an event", description="Community organisers; a draft unless `publish` is true.",
-        security=api.SECURITY, responses={403: "Not an organiser", 404: "No such community"})
+@bp.doc(
+    summary="Create an event",
+    description="Community organisers; a draft unless `publish` is true.",
+    security=api.SECURITY,
+    responses={403: "Not an organiser", 404: "No such community"},
+)
 @api.login_required
 def create_event(slug: str, body: EventIn):
-    event = service.create_event(db.session, community=communities.get_community(db.session, slug), actor=_me(),
-                                 fields=_service_fields(body), publish=body.publish, now=clock.now())
+    event = service.create_event(
+        db.session,
+        community=communities.get_community(db.session, slug),
+        actor=_me(),
+        fields=_service_fields(body),
+        publish=body.publish,
+        now=clock.now(),
+    )
     db.session.commit()
     return {"event": event_json(event)}
 
@@ -202,19 +237,26 @@ def create_event(slug: str, body: EventIn):
 @bp.get("/events")
 @bp.input(EventsQuery, location="query", arg_name="query")
 @bp.output(EventsEnvelope)
-@bp.doc(summary="List events", description="Published (and cancelled) events, soonest first; drafts never.",
-        responses={404: "No such community"})
+@bp.doc(
+    summary="List events",
+    description="Published (and cancelled) events, soonest first; drafts never.",
+    responses={404: "No such community"},
+)
 def list_events(query: EventsQuery):
     community = communities.get_community(db.session, query.community) if query.community else None
-    events = service.list_events(db.session, now=clock.now(), community=community, past=query.past,
-                                 limit=query.limit)
+    events = service.list_events(
+        db.session, now=clock.now(), community=community, past=query.past, limit=query.limit
+    )
     return {"events": [event_json(event) for event in events]}
 
 
 @bp.get("/events/<int:event_id>")
 @bp.output(EventEnvelope)
-@bp.doc(summary="Read an event", description="Drafts only for those who manage them.",
-        responses={404: "No such event"})
+@bp.doc(
+    summary="Read an event",
+    description="Drafts only for those who manage them.",
+    responses={404: "No such event"},
+)
 def show_event(event_id: int):
     return {"event": event_json(_event(event_id))}
 
@@ -222,23 +264,30 @@ def show_event(event_id: int):
 @bp.patch("/events/<int:event_id>")
 @bp.input(EventChanges, arg_name="body")
 @bp.output(EventEnvelope)
-@bp.doc(summary="Change an event",
-        description="Only the fields sent change. A new time zone keeps the wall-clock times unless new ones "
-                    "are sent too.",
-        security=api.SECURITY, responses={403: "Not an organiser", 404: "No such event",
-                                          409: "The event was cancelled"})
+@bp.doc(
+    summary="Change an event",
+    description="Only the fields sent change. A new time zone keeps the wall-clock times unless new ones "
+    "are sent too.",
+    security=api.SECURITY,
+    responses={403: "Not an organiser", 404: "No such event", 409: "The event was cancelled"},
+)
 @api.login_required
 def update_event(event_id: int, body: EventChanges):
-    event = service.update_event(db.session, event=_event(event_id), actor=_me(), changes=_service_fields(body),
-                                 now=clock.now())
+    event = service.update_event(
+        db.session, event=_event(event_id), actor=_me(), changes=_service_fields(body), now=clock.now()
+    )
     db.session.commit()
     return {"event": event_json(event)}
 
 
 @bp.post("/events/<int:event_id>/publish")
 @bp.output(EventEnvelope)
-@bp.doc(summary="Publish an event", description="Publishing twice changes nothing.", security=api.SECURITY,
-        responses={403: "Not an organiser", 404: "No such event", 409: "The event was cancelled"})
+@bp.doc(
+    summary="Publish an event",
+    description="Publishing twice changes nothing.",
+    security=api.SECURITY,
+    responses={403: "Not an organiser", 404: "No such event", 409: "The event was cancelled"},
+)
 @api.login_required
 def publish_event(event_id: int):
     event = service.publish_event(db.session, event=_event(event_id), actor=_me(), now=clock.now())
@@ -249,12 +298,17 @@ def publish_event(event_id: int):
 @bp.post("/events/<int:event_id>/cancel")
 @bp.input(CancelIn, arg_name="body")
 @bp.output(EventEnvelope)
-@bp.doc(summary="Cancel an event", description="It stays visible, marked cancelled. Cancelling twice is harmless.",
-        security=api.SECURITY, responses={403: "Not an organiser", 404: "No such event"})
+@bp.doc(
+    summary="Cancel an event",
+    description="It stays visible, marked cancelled. Cancelling twice is harmless.",
+    security=api.SECURITY,
+    responses={403: "Not an organiser", 404: "No such event"},
+)
 @api.login_required
 def cancel_event(event_id: int, body: CancelIn):
-    event = service.cancel_event(db.session, event=_event(event_id), actor=_me(), reason=body.reason,
-                                 now=clock.now())
+    event = service.cancel_event(
+        db.session, event=_event(event_id), actor=_me(), reason=body.reason, now=clock.now()
+    )
     db.session.commit()
     return {"event": event_json(event)}
 
@@ -262,21 +316,29 @@ def cancel_event(event_id: int, body: CancelIn):
 @bp.post("/events/<int:event_id>/staff")
 @bp.input(StaffIn, arg_name="body")
 @bp.output(StaffEnvelope, status_code=201)
-@bp.doc(summary="Add event staff", description="Give a member a role: organiser, volunteer or speaker.",
-        security=api.SECURITY, responses={403: "Not an organiser", 404: "No such event or member",
-                                          409: "Already has this role"})
+@bp.doc(
+    summary="Add event staff",
+    description="Give a member a role: organiser, volunteer or speaker.",
+    security=api.SECURITY,
+    responses={403: "Not an organiser", 404: "No such event or member", 409: "Already has this role"},
+)
 @api.login_required
 def add_staff(event_id: int, body: StaffIn):
-    staff = service.add_staff(db.session, event=_event(event_id), actor=_me(), email=body.email, role=body.role,
-                              now=clock.now())
+    staff = service.add_staff(
+        db.session, event=_event(event_id), actor=_me(), email=body.email, role=body.role, now=clock.now()
+    )
     db.session.commit()
     return {"staff": staff_json(staff)}
 
 
 @bp.get("/events/<int:event_id>/staff")
 @bp.output(StaffListEnvelope)
-@bp.doc(summary="List event staff", description="For staff who may see attendees.", security=api.SECURITY,
-        responses={403: "Not staff", 404: "No such event"})
+@bp.doc(
+    summary="List event staff",
+    description="For staff who may see attendees.",
+    security=api.SECURITY,
+    responses={403: "Not staff", 404: "No such event"},
+)
 @api.login_required
 def list_staff(event_id: int):
     event = _event(event_id)
@@ -286,8 +348,11 @@ def list_staff(event_id: int):
 
 @bp.delete("/events/<int:event_id>/staff/<int:staff_id>")
 @bp.output({}, status_code=204)
-@bp.doc(summary="Remove event staff", security=api.SECURITY,
-        responses={403: "Not an organiser", 404: "No such event or staff member"})
+@bp.doc(
+    summary="Remove event staff",
+    security=api.SECURITY,
+    responses={403: "Not an organiser", 404: "No such event or staff member"},
+)
 @api.login_required
 def remove_staff(event_id: int, staff_id: int):
     service.remove_staff(db.session, event=_event(event_id), actor=_me(), staff_id=staff_id)

@@ -8,8 +8,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateTimeLocalField, EmailField, IntegerField, SelectField, StringField, SubmitField,
-                     TextAreaField, URLField)
+from wtforms import (DateTimeLocalField, EmailField, IntegerField, SelectChoice, SelectField, StringField,
+                     SubmitField, TextAreaField, URLField)
 from wtforms.validators import Optional
 
 from meetups.events import service
@@ -65,11 +65,11 @@ class EventForm(FlaskForm):
     capacity = _count(_l("Capacity"), min=0, placeholder=_l("No limit"))
     max_guests = _count(_l("Guests per RSVP"), min=0, max=service.MAX_GUESTS_LIMIT)
     rsvp_mode = SelectField(_l("Who gets a seat"), default=RsvpMode.open.value, choices=[
-        (RsvpMode.open.value, _l("Everyone who RSVPs, while seats last")),
-        (RsvpMode.approval.value, _l("Only members an organiser approves"))])
+        SelectChoice(RsvpMode.open.value, _l("Everyone who RSVPs, while seats last")),
+        SelectChoice(RsvpMode.approval.value, _l("Only members an organiser approves"))])
     waitlist_mode = SelectField(_l("When a seat frees up"), default=WaitlistMode.auto.value, choices=[
-        (WaitlistMode.auto.value, _l("Give it to the next person on the waitlist")),
-        (WaitlistMode.offer.value, _l("Offer it to the next person, who confirms"))])
+        SelectChoice(WaitlistMode.auto.value, _l("Give it to the next person on the waitlist")),
+        SelectChoice(WaitlistMode.offer.value, _l("Offer it to the next person, who confirms"))])
     offer_hours = _count(_l("Hours to confirm an offer"), min=1, max=service.OFFER_HOURS_MAX)
     rsvp_opens_at = _local(_l("RSVPs open"))
     rsvp_closes_at = _local(_l("RSVPs close"))
@@ -81,8 +81,9 @@ class EventForm(FlaskForm):
         common = list(COMMON_ZONES)
         if self.timezone.data and self.timezone.data not in common:
             common.insert(0, self.timezone.data)  # an unusual zone stays selected instead of silently changing
-        self.timezone.choices = {_("Common"): [(z, z) for z in common],
-                                 _("All other zones"): [(z, z) for z in zone_names() if z not in common]}
+        rest = _("All other zones")
+        self.timezone.choices = [SelectChoice(z, optgroup=_("Common")) for z in common] + [
+            SelectChoice(z, optgroup=rest) for z in zone_names() if z not in common]
 
     def fields(self) -> dict:
         """What the service validates: every field by its service name; a typed zone wins over the list."""
@@ -113,5 +114,6 @@ class CancelForm(FlaskForm):
 class StaffForm(FlaskForm):
     email = EmailField(_l("Email"), render_kw={"autocomplete": "off", "required": True, "maxlength": 254})
     role = SelectField(_l("Role"), default=StaffRole.volunteer.value, choices=[
-        (StaffRole.organiser.value, _l("Organiser")), (StaffRole.volunteer.value, _l("Volunteer")),
-        (StaffRole.speaker.value, _l("Speaker"))])
+        SelectChoice(StaffRole.organiser.value, _l("Organiser")),
+        SelectChoice(StaffRole.volunteer.value, _l("Volunteer")),
+        SelectChoice(StaffRole.speaker.value, _l("Speaker"))])

@@ -1,3 +1,192 @@
+"""RSVPs over JSON: the same service calls as the pages."""
+
+from typing import Any
+
 from apiflask import APIBlueprint
+from flask import current_app, request
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+
+from meetups import api, clock
+from meetups.events import service as events
+from meetups.extensions import db
+from meetups.rsvps import questions, service, waitlist
+from meetups.rsvps.models import Question, Rsvp
 
 bp = APIBlueprint("rsvps_api", __name__)
+
+Answer = str | list[str] | bool | None
+
+
+class RsvpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    guests: int = Field(0, ge=0, le=20)
+    answers: dict[str, Answer] = {}
+    #: when more guests no longer fit: move the party to the waitlist instead of refusing
+    join_waitlist: bool = False
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field("", max_length=500)
+
+
+class PromoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    position: int = Field(..., ge=1)
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class QuestionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str | None = None
+    type: str | None = None
+    label: str | None = None
+    options: list[str] = []
+    required: bool = False
+    builtin: str | None = None
+
+
+class QuestionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    questions: list[QuestionIn] = Field(..., max_length=questions.MAX_QUESTIONS)
+
+
+def ticket_json(rsvp: Rsvp) -> dict | None:
+    if not rsvp.ticket_code:
+        return None
+    return {"code": rsvp.ticket_code, "url": f"{current_app.config['BASE_URL']}/t/{rsvp.ticket_code}"}
+
+
+def rsvp_json(rsvp: Rsvp, position: int | None = None, *, with_member: bool = False) -> dict[str, Any]:
+    data = {
+        "id": rsvp.id, "event_id": rsvp.event_id, "status": rsvp.status.value, "guests": rsvp.guests,
+        "waitlist_position": position, "ticket": ticket_json(rsvp),
+        "offer_expires_at": rsvp.offer_expires_at.isoformat() if rsvp.offer_expires_at else None,
+        "end_reason": rsvp.end_reason or None, "message": rsvp.message or None,
+        "created_at": rsvp.created_at.isoformat(), "updated_at": rsvp.updated_at.isoformat(),
+    }
+    if with_member:
+        data["member"] = {"id": rsvp.member.id, "name": rsvp.member.name, "email": rsvp.member.email}
+        data["answers"] = rsvp.answers
+    return data
+
+
+def question_json(q: Question) -> dict[str, Any]:
+    return {"id": q.id, "kind": q.kind.value, "label": q.label, "options": q.options, "required": q.is_required,
+            "builtin": q.builtin or None}
+
+
+def _with_position(rsvp: Rsvp) -> dict:
+    return {"rsvp": rsvp_json(rsvp, waitlist.position(db.session, rsvp))}
+
+
+@bp.post("/events/<int:event_id>/rsvp")
+@bp.input(RsvpIn, arg_name="body")
+@bp.doc(summary="RSVP, change guests/answers, or claim a held offer", security="BearerAuth")
+@api.login_required
+def save_rsvp(event_id: int, body: RsvpIn):
+    rsvp = service.save_rsvp(db.session, event_id=event_id, member=current_user, guests=body.guests,
+                             answers=body.answers, join_waitlist=body.join_waitlist, now=clock.now())
+    db.session.commit()
+    return _with_position(rsvp)
+
+
+@bp.delete("/events/<int:event_id>/rsvp")
+@bp.doc(summary="Cancel my RSVP, or decline a held offer", security="BearerAuth")
+@api.login_required
+def cancel_rsvp(event_id: int):
+    rsvp = service.cancel_rsvp(db.session, event_id=event_id, member=current_user, now=clock.now())
+    db.session.commit()
+    return {"rsvp": rsvp_json(rsvp)}
+
+
+@bp.get("/me/rsvps")
+@bp.doc(summary="My RSVPs (upcoming, or past with ?past=true)", security="BearerAuth")
+@api.login_required
+def my_rsvps():
+    past = request.args.get("past", "").lower() in ("1", "true", "yes")
+    views = service.list_my_rsvps(db.session, current_user, now=clock.now(), past=past)
+    return {"rsvps": [{**rsvp_json(v.rsvp, v.position), "event": {
+        "id": v.rsvp.event.id, "title": v.rsvp.event.title, "starts_at": v.rsvp.event.starts_at.isoformat(),
+        "timezone": v.rsvp.event.timezone, "status": v.rsvp.event.status.value}} for v in views]}
+
+
+@bp.get("/events/<int:event_id>/attendees")
+@bp.doc(summary="Everyone who answered (staff): going, waitlist in order, pending, offered, ended",
+        security="BearerAuth")
+@api.login_required
+def attendees(event_id: int):
+    event = events.get_event(db.session, event_id, current_user)
+    views = service.list_attendees(db.session, event=event, actor=current_user,
+                                   status=request.args.get("status", ""), search=request.args.get("q", ""))
+    return {"attendees": [rsvp_json(v.rsvp, v.position, with_member=True) for v in views],
+            "counts": service.count_rsvps(db.session, [event.id])[event.id]}
+
+
+@bp.post("/rsvps/<int:rsvp_id>/approve")
+@bp.input(DecisionIn, arg_name="body")
+@bp.doc(summary="Approve a pending request (seat, or waitlist when full)", security="BearerAuth")
+@api.login_required
+def approve(rsvp_id: int, body: DecisionIn):
+    rsvp = service.approve_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, message=body.message,
+                                now=clock.now())
+    db.session.commit()
+    return _with_position(rsvp)
+
+
+@bp.post("/rsvps/<int:rsvp_id>/decline")
+@bp.input(DecisionIn, arg_name="body")
+@bp.doc(summary="Decline a request or remove someone; a freed seat passes on", security="BearerAuth")
+@api.login_required
+def decline(rsvp_id: int, body: DecisionIn):
+    rsvp = service.decline_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, message=body.message,
+                                now=clock.now())
+    db.session.commit()
+    return {"rsvp": rsvp_json(rsvp)}
+
+
+@bp.post("/rsvps/<int:rsvp_id>/promote")
+@bp.input(PromoteIn, arg_name="body")
+@bp.doc(summary="Seat someone waiting, out of turn (logged; capacity still holds)", security="BearerAuth")
+@api.login_required
+def promote(rsvp_id: int, body: PromoteIn):
+    rsvp = service.promote_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, reason=body.reason,
+                                now=clock.now())
+    db.session.commit()
+    return _with_position(rsvp)
+
+
+@bp.post("/rsvps/<int:rsvp_id>/move")
+@bp.input(MoveIn, arg_name="body")
+@bp.doc(summary="Move someone to a place in the waitlist (logged)", security="BearerAuth")
+@api.login_required
+def move(rsvp_id: int, body: MoveIn):
+    rsvp = service.move_in_waitlist(db.session, actor=current_user, rsvp_id=rsvp_id, position=body.position,
+                                    reason=body.reason, now=clock.now())
+    db.session.commit()
+    return _with_position(rsvp)
+
+
+@bp.get("/events/<int:event_id>/questions")
+@bp.doc(summary="The questions asked with an RSVP")
+def list_questions(event_id: int):
+    event = events.get_event(db.session, event_id, current_user)
+    return {"questions": [question_json(q) for q in questions.list_questions(db.session, event)]}
+
+
+@bp.put("/events/<int:event_id>/questions")
+@bp.input(QuestionsIn, arg_name="body")
+@bp.doc(summary="Replace the event's questions (organiser)", security="BearerAuth")
+@api.login_required
+def set_questions(event_id: int, body: QuestionsIn):
+    event = events.get_event(db.session, event_id, current_user)
+    saved = questions.set_questions(db.session, event=event, actor=current_user,
+                                    items=[q.model_dump(exclude_none=True) for q in body.questions])
+    db.session.commit()
+    return {"questions": [question_json(q) for q in saved]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -397,3 +399,34 @@ def move_in_waitlist(
     session.flush()
     waitlist.move_line(session, event, now)  # the new first may fit where the old one did not
     return rsvp
+
+
+def export_attendees(session: Session, *, event: Event, actor: Member) -> str:
+    """Attendees and their answers as CSV, with a BOM so Excel reads Cyrillic and other scripts right."""
+    rows = list_attendees(session, event=event, actor=actor)
+    asked = questions.list_questions(session, event)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["name", "email", "pronouns", "status", "guests", "waitlist_position", "ticket_code",
+                     "rsvp_at", *[q.label for q in asked]])
+    for view in rows:
+        r = view.rsvp
+        answers = [_answer_text(r.answers.get(str(q.id))) for q in asked]
+        writer.writerow([_safe_cell(r.member.name), r.member.email, _safe_cell(r.member.pronouns), r.status.value,
+                         r.guests, view.position or "", r.ticket_code or "", r.created_at.isoformat(),
+                         *[_safe_cell(a) for a in answers]])
+    return out.getvalue()
+
+
+def _answer_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(value)
+    return "" if value is None else str(value)
+
+
+def _safe_cell(text: str) -> str:
+    """Members write these: a leading = + - @ would run as a formula in a spreadsheet (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

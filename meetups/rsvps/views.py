@@ -1,3 +1,140 @@
-from flask import Blueprint
+"""RSVP pages: the member's button and the organiser's attendee list."""
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from meetups import clock, errors
+from meetups.events import service as events
+from meetups.extensions import db
+from meetups.rsvps import questions, service
+from meetups.rsvps.forms import (CancelForm, DecisionForm, MoveForm, PromoteForm, RsvpForm, answers_from_form,
+                                 questions_from_form)
+from meetups.rsvps.models import Rsvp, RsvpStatus
 
 bp = Blueprint("rsvps", __name__)
+
+STATUS_MESSAGES = {
+    RsvpStatus.going: lambda: _("You're going! Your ticket is ready."),
+    RsvpStatus.waitlisted: lambda: _("The event is full: you're on the waitlist. We'll tell you when a seat opens."),
+    RsvpStatus.pending: lambda: _("Request sent. The organisers will confirm your spot."),
+    RsvpStatus.offered: lambda: _("A seat is held for you. Claim it before the deadline."),
+}
+
+
+def _form_or_refuse(form):
+    if not form.validate_on_submit():
+        raise errors.InvalidInput.from_form(form)
+    return form
+
+
+@bp.post("/e/<int:event_id>/rsvp")
+@login_required
+def save(event_id: int):
+    form = _form_or_refuse(RsvpForm())
+    event = events.get_event(db.session, event_id, current_user)
+    answers = answers_from_form(questions.list_questions(db.session, event), request.form)
+    rsvp = service.save_rsvp(db.session, event_id=event_id, member=current_user, guests=form.guests.data or 0,
+                             answers=answers, join_waitlist=form.join_waitlist.data, now=clock.now())
+    db.session.commit()
+    flash(STATUS_MESSAGES[rsvp.status](), "success")
+    return redirect(url_for("events.show", event_id=event_id) + "#rsvp")
+
+
+@bp.post("/e/<int:event_id>/rsvp/cancel")
+@login_required
+def cancel(event_id: int):
+    _form_or_refuse(CancelForm())
+    rsvp = service.cancel_rsvp(db.session, event_id=event_id, member=current_user, now=clock.now())
+    db.session.commit()
+    declined = rsvp.end_reason == "offer_declined"
+    flash(_("Offer declined; the seat goes to the next person.") if declined else
+          _("Your RSVP is cancelled. Thanks for freeing your seat."), "success")
+    return redirect(url_for("events.show", event_id=event_id))
+
+
+@bp.get("/e/<int:event_id>/attendees")
+@login_required
+def attendees(event_id: int):
+    event = events.get_event(db.session, event_id, current_user)
+    rows = service.list_attendees(db.session, event=event, actor=current_user,
+                                  status=request.args.get("status", ""), search=request.args.get("q", ""))
+    counts = service.count_rsvps(db.session, [event.id])[event.id]
+    return render_template("rsvps/attendees.html", event=event, rows=rows, counts=counts,
+                           asked=questions.list_questions(db.session, event), decision_form=DecisionForm(),
+                           status=request.args.get("status", ""), q=request.args.get("q", ""))
+
+
+@bp.get("/e/<int:event_id>/attendees.csv")
+@login_required
+def export(event_id: int):
+    event = events.get_event(db.session, event_id, current_user)
+    text = service.export_attendees(db.session, event=event, actor=current_user)
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="event-{event.id}-attendees.csv"'})
+
+
+def _back_to_attendees(rsvp_id: int):
+    rsvp = db.session.get(Rsvp, rsvp_id)
+    return redirect(url_for("rsvps.attendees", event_id=rsvp.event_id) if rsvp else "/")
+
+
+@bp.post("/rsvps/<int:rsvp_id>/approve")
+@login_required
+def approve(rsvp_id: int):
+    form = _form_or_refuse(DecisionForm())
+    rsvp = service.approve_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, message=form.message.data or "",
+                                now=clock.now())
+    db.session.commit()
+    flash(_("%(name)s is approved.", name=rsvp.member.name), "success")
+    return _back_to_attendees(rsvp_id)
+
+
+@bp.post("/rsvps/<int:rsvp_id>/decline")
+@login_required
+def decline(rsvp_id: int):
+    form = _form_or_refuse(DecisionForm())
+    rsvp = service.decline_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, message=form.message.data or "",
+                                now=clock.now())
+    db.session.commit()
+    flash(_("%(name)s is declined.", name=rsvp.member.name), "success")
+    return _back_to_attendees(rsvp_id)
+
+
+@bp.post("/rsvps/<int:rsvp_id>/promote")
+@login_required
+def promote(rsvp_id: int):
+    form = _form_or_refuse(PromoteForm())
+    rsvp = service.promote_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, reason=form.reason.data,
+                                now=clock.now())
+    db.session.commit()
+    flash(_("%(name)s is now going.", name=rsvp.member.name), "success")
+    return _back_to_attendees(rsvp_id)
+
+
+@bp.post("/rsvps/<int:rsvp_id>/move")
+@login_required
+def move(rsvp_id: int):
+    form = _form_or_refuse(MoveForm())
+    rsvp = service.move_in_waitlist(db.session, actor=current_user, rsvp_id=rsvp_id, position=form.position.data,
+                                    reason=form.reason.data, now=clock.now())
+    db.session.commit()
+    flash(_("%(name)s moved in the waitlist.", name=rsvp.member.name), "success")
+    return _back_to_attendees(rsvp_id)
+
+
+@bp.route("/e/<int:event_id>/questions", methods=["GET", "POST"])
+@login_required
+def edit_questions(event_id: int):
+    event = events.get_event(db.session, event_id, current_user)
+    events.ensure_can(db.session, current_user, event, "manage")
+    form = CancelForm()  # CSRF only: the rows are dynamic and parsed by questions_from_form
+    if request.method == "POST":
+        _form_or_refuse(form)
+        questions.set_questions(db.session, event=event, actor=current_user,
+                                items=questions_from_form(request.form))
+        db.session.commit()
+        flash(_("Questions saved."), "success")
+        return redirect(url_for("rsvps.edit_questions", event_id=event_id))
+    return render_template("rsvps/questions.html", event=event, form=form,
+                           asked=questions.list_questions(db.session, event))

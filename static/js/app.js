@@ -1,1 +1,126 @@
+/* Meetups: small enhancements on top of pages that work without JavaScript.
+   - <time datetime data-zone>: add "(19:00 your time)" when the reader's clock differs from the event's zone
+   - <button data-copy="text">: copy the text to the clipboard and say so
+   - <form data-confirm="question">: ask before submitting */
+(function () {
+  "use strict";
 
+  var lang = document.documentElement.lang || undefined;
+
+  function readerZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function formatter(zone, withDay) {
+    var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone };
+    if (withDay) {
+      options.weekday = "short";
+      options.day = "numeric";
+      options.month = "short";
+    }
+    return new Intl.DateTimeFormat(lang, options);
+  }
+
+  function dayOf(at, zone) {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+      .format(at);
+  }
+
+  function addLocalTime(el, here) {
+    var zone = el.getAttribute("data-zone");
+    var at = new Date(el.getAttribute("datetime"));
+    if (!zone || zone === here || isNaN(at.getTime())) return;
+    var there, mine;
+    try {
+      there = formatter(zone, true).format(at);
+      mine = formatter(here, true).format(at);
+    } catch (e) {
+      return; // a zone this browser does not know: say nothing rather than something wrong
+    }
+    if (there === mine) return; // another name for the same clock (Paris and Berlin)
+    var text = dayOf(at, zone) === dayOf(at, here) ? formatter(here, false).format(at) : mine;
+    var template = el.getAttribute("data-your-time") || "(%s your time)";
+    var note = document.createElement("span");
+    note.className = "local-time";
+    note.textContent = " " + template.replace("%s", text);
+    el.insertAdjacentElement("afterend", note);
+  }
+
+  function localTimes() {
+    var here = readerZone();
+    if (!here) return;
+    document.querySelectorAll("time[datetime][data-zone]").forEach(function (el) {
+      addLocalTime(el, here);
+    });
+  }
+
+  function fallbackCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch (e) {
+      ok = false;
+    }
+    document.body.removeChild(area);
+    return ok ? Promise.resolve() : Promise.reject(new Error("copy failed"));
+  }
+
+  function announce(button, message) {
+    var live = document.getElementById("copy-status");
+    if (!live) {
+      live = document.createElement("p");
+      live.id = "copy-status";
+      live.className = "visually-hidden";
+      live.setAttribute("role", "status");
+      document.body.appendChild(live);
+    }
+    live.textContent = message;
+    button.setAttribute("data-copied", "true");
+    window.setTimeout(function () {
+      button.removeAttribute("data-copied");
+    }, 2000);
+  }
+
+  function onCopy(event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    event.preventDefault();
+    var text = button.getAttribute("data-copy");
+    var copy = navigator.clipboard && window.isSecureContext
+      ? navigator.clipboard.writeText(text)
+      : fallbackCopy(text);
+    copy.then(
+      function () { announce(button, button.getAttribute("data-copied-text") || "Copied"); },
+      function () { window.prompt(button.getAttribute("data-copy-prompt") || "Copy:", text); }
+    );
+  }
+
+  function onSubmit(event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  }
+
+  function start() {
+    localTimes();
+    document.addEventListener("click", onCopy);
+    document.addEventListener("submit", onSubmit);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,13 +1,15 @@
 """The events JSON API: create, read, list, edit, publish, cancel, staff."""
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from factories import bearer, event_body, join, make_community, make_event, make_member, make_staff
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from meetups.communities.models import CommunityRole
 from meetups.events.models import Event, EventStaff, EventStatus, StaffRole
+from tests.factories import bearer, event_body, join, make_community, make_event, make_member, make_staff
 
 
 @pytest.fixture
@@ -21,8 +23,9 @@ def community(session, organiser):
 
 
 def _create(client, session, organiser, **overrides):
-    response = client.post("/api/v1/communities/py/events", headers=bearer(session, organiser),
-                           json=event_body(**overrides))
+    response = client.post(
+        "/api/v1/communities/py/events", headers=bearer(session, organiser), json=event_body(**overrides)
+    )
     assert response.status_code == 201, response.json
     return response.json["event"]
 
@@ -70,9 +73,16 @@ def test_publish_true_publishes_at_once(client, session, now, community, organis
 
 
 def test_only_the_required_fields_are_needed(client, session, now, community, organiser):
-    response = client.post("/api/v1/communities/py/events", headers=bearer(session, organiser), json={
-        "title": "Minimal", "starts_at": "2030-07-01T19:00", "ends_at": "2030-07-01T20:00",
-        "timezone": "UTC"})
+    response = client.post(
+        "/api/v1/communities/py/events",
+        headers=bearer(session, organiser),
+        json={
+            "title": "Minimal",
+            "starts_at": "2030-07-01T19:00",
+            "ends_at": "2030-07-01T20:00",
+            "timezone": "UTC",
+        },
+    )
     assert response.status_code == 201, response.json
     event = response.json["event"]
     assert (event["capacity"], event["max_guests"], event["offer_hours"]) == (None, 0, 24)
@@ -80,8 +90,10 @@ def test_only_the_required_fields_are_needed(client, session, now, community, or
     assert event["rsvp_closes_at"] is None
 
 
-@pytest.mark.parametrize("starts_at", ["2030-07-01T19:00", "2030-07-01T19:00+02:00", "2030-07-01T17:00Z",
-                                       "2030-07-01T13:00:00-04:00"])
+@pytest.mark.parametrize(
+    "starts_at",
+    ["2030-07-01T19:00", "2030-07-01T19:00+02:00", "2030-07-01T17:00Z", "2030-07-01T13:00:00-04:00"],
+)
 def test_times_are_stored_in_utc(client, session, now, community, organiser, starts_at):
     event = _create(client, session, organiser, starts_at=starts_at)
     assert _saved(session, event["id"]).starts_at == datetime(2030, 7, 1, 17, 0, tzinfo=UTC)
@@ -90,8 +102,15 @@ def test_times_are_stored_in_utc(client, session, now, community, organiser, sta
 
 
 def test_a_wall_clock_time_follows_daylight_saving(client, session, now, community, organiser):
-    event = _create(client, session, organiser, starts_at="2030-12-01T19:00", ends_at="2030-12-01T21:00",
-                    rsvp_opens_at=None, rsvp_closes_at=None)
+    event = _create(
+        client,
+        session,
+        organiser,
+        starts_at="2030-12-01T19:00",
+        ends_at="2030-12-01T21:00",
+        rsvp_opens_at=None,
+        rsvp_closes_at=None,
+    )
     assert event["starts_at"] == "2030-12-01T18:00:00+00:00"  # CET, not CEST
     assert event["local_starts_at"] == "2030-12-01T19:00:00+01:00"
 
@@ -109,8 +128,10 @@ def test_anyone_lists_published_upcoming_events_soonest_first(client, session, n
 
 def test_events_filter_by_community_and_past_and_limit(client, session, now, community):
     other = make_community(session, slug="other")
-    mine = [make_event(session, community=community, starts_at=datetime(2030, 5, d, 18, tzinfo=UTC))
-            for d in (1, 2, 3)]
+    mine = [
+        make_event(session, community=community, starts_at=datetime(2030, 5, d, 18, tzinfo=UTC))
+        for d in (1, 2, 3)
+    ]
     make_event(session, community=other)
     old = make_event(session, community=community, starts_at=datetime(2030, 3, 1, 18, tzinfo=UTC))
     older = make_event(session, community=community, starts_at=datetime(2030, 2, 1, 18, tzinfo=UTC))
@@ -160,8 +181,11 @@ def test_an_unknown_event_is_404(client, session):
 
 def test_patch_changes_only_what_it_names(client, session, now, community, organiser):
     event = _create(client, session, organiser)
-    response = client.patch(f"/api/v1/events/{event['id']}", headers=bearer(session, organiser),
-                            json={"title": "Renamed", "capacity": None, "venue": {"name": "Library"}})
+    response = client.patch(
+        f"/api/v1/events/{event['id']}",
+        headers=bearer(session, organiser),
+        json={"title": "Renamed", "capacity": None, "venue": {"name": "Library"}},
+    )
     assert response.status_code == 200, response.json
     changed = response.json["event"]
     assert changed["title"] == "Renamed"
@@ -173,8 +197,11 @@ def test_patch_changes_only_what_it_names(client, session, now, community, organ
 
 def test_patching_the_time_zone_keeps_the_wall_clock_times(client, session, now, community, organiser):
     event = _create(client, session, organiser)
-    response = client.patch(f"/api/v1/events/{event['id']}", headers=bearer(session, organiser),
-                            json={"timezone": "Europe/London"})
+    response = client.patch(
+        f"/api/v1/events/{event['id']}",
+        headers=bearer(session, organiser),
+        json={"timezone": "Europe/London"},
+    )
     assert response.status_code == 200, response.json
     changed = response.json["event"]
     assert changed["local_starts_at"] == "2030-07-01T19:00:00+01:00"
@@ -188,12 +215,19 @@ def test_patching_the_time_zone_keeps_the_wall_clock_times(client, session, now,
 
 def test_patching_the_time_zone_with_new_times_uses_them(client, session, now, community, organiser):
     event = _create(client, session, organiser)
-    response = client.patch(f"/api/v1/events/{event['id']}", headers=bearer(session, organiser),
-                            json={"timezone": "Asia/Tokyo", "starts_at": "2030-07-01T16:00+00:00",
-                                  "ends_at": "2030-07-01T20:00", "rsvp_closes_at": None})
+    response = client.patch(
+        f"/api/v1/events/{event['id']}",
+        headers=bearer(session, organiser),
+        json={
+            "timezone": "Asia/Tokyo",
+            "starts_at": "2030-07-01T16:00+00:00",
+            "ends_at": "2030-07-02T04:00",
+            "rsvp_closes_at": None,
+        },
+    )
     assert response.status_code == 200, response.json
     assert response.json["event"]["local_starts_at"] == "2030-07-02T01:00:00+09:00"
-    assert response.json["event"]["ends_at"] == "2030-07-01T11:00:00+00:00"
+    assert response.json["event"]["ends_at"] == "2030-07-01T19:00:00+00:00"  # 04:00 in Tokyo
 
 
 def test_a_draft_is_published_once(client, session, now, community, organiser):
@@ -208,7 +242,9 @@ def test_a_draft_is_published_once(client, session, now, community, organiser):
 def test_cancelling_twice_is_harmless_and_keeps_the_first_reason(client, session, now, community, organiser):
     event = make_event(session, community=community)
     headers = bearer(session, organiser)
-    first = client.post(f"/api/v1/events/{event.id}/cancel", headers=headers, json={"reason": "Venue flooded"})
+    first = client.post(
+        f"/api/v1/events/{event.id}/cancel", headers=headers, json={"reason": "Venue flooded"}
+    )
     assert first.status_code == 200, first.json
     assert first.json["event"]["status"] == "cancelled"
     assert first.json["event"]["cancel_reason"] == "Venue flooded"
@@ -243,15 +279,24 @@ def test_an_organiser_adds_lists_and_removes_staff(client, session, now, communi
     event = make_event(session, community=community)
     volunteer = make_member(session, name="Vera Volunteer", email="vera@example.test")
     headers = bearer(session, organiser)
-    response = client.post(f"/api/v1/events/{event.id}/staff", headers=headers,
-                           json={"email": " Vera@Example.test ", "role": "volunteer"})
+    response = client.post(
+        f"/api/v1/events/{event.id}/staff",
+        headers=headers,
+        json={"email": " Vera@Example.test ", "role": "volunteer"},
+    )
     assert response.status_code == 201, response.json
     staff = response.json["staff"]
-    assert staff == {"id": staff["id"], "member": {"id": volunteer.id, "name": "Vera Volunteer"},
-                     "role": "volunteer"}
+    assert staff == {
+        "id": staff["id"],
+        "member": {"id": volunteer.id, "name": "Vera Volunteer"},
+        "role": "volunteer",
+    }
 
-    response = client.post(f"/api/v1/events/{event.id}/staff", headers=headers,
-                           json={"email": "vera@example.test", "role": "volunteer"})
+    response = client.post(
+        f"/api/v1/events/{event.id}/staff",
+        headers=headers,
+        json={"email": "vera@example.test", "role": "volunteer"},
+    )
     assert response.status_code == 409
     assert response.json["error"]["code"] == "already_staff"
 
@@ -269,12 +314,16 @@ def test_an_organiser_adds_lists_and_removes_staff(client, session, now, communi
 def test_staff_need_a_known_email_and_role(client, session, now, community, organiser):
     event = make_event(session, community=community)
     headers = bearer(session, organiser)
-    response = client.post(f"/api/v1/events/{event.id}/staff", headers=headers,
-                           json={"email": "nobody@example.test", "role": "speaker"})
+    response = client.post(
+        f"/api/v1/events/{event.id}/staff",
+        headers=headers,
+        json={"email": "nobody@example.test", "role": "speaker"},
+    )
     assert response.status_code == 404
     assert response.json["error"]["field"] == "email"
-    response = client.post(f"/api/v1/events/{event.id}/staff", headers=headers,
-                           json={"email": organiser.email, "role": "boss"})
+    response = client.post(
+        f"/api/v1/events/{event.id}/staff", headers=headers, json={"email": organiser.email, "role": "boss"}
+    )
     assert response.status_code == 422
     assert "role" in response.json["error"]["fields"]
 
@@ -288,11 +337,56 @@ def test_a_speaker_cannot_see_the_staff_list(client, session, now, community):
     assert response.json["error"]["code"] == "forbidden"
 
 
-def test_an_event_organiser_who_is_not_a_community_organiser_manages_the_event(client, session, now, community):
+def test_an_event_organiser_who_is_not_a_community_organiser_manages_the_event(
+    client, session, now, community
+):
     helper = make_member(session)
     join(session, community, helper, CommunityRole.member)
     event = make_event(session, community=community)
     make_staff(session, event, helper, StaffRole.organiser)
-    response = client.patch(f"/api/v1/events/{event.id}", headers=bearer(session, helper), json={"capacity": 5})
+    response = client.patch(
+        f"/api/v1/events/{event.id}", headers=bearer(session, helper), json={"capacity": 5}
+    )
     assert response.status_code == 200
     assert response.json["event"]["capacity"] == 5
+
+
+@contextmanager
+def _queries(session):
+    """The SQL statements run on the test's connection, which the requests share."""
+    statements, connection = [], session.connection()
+
+    def _record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa_event.listen(connection, "before_cursor_execute", _record)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(connection, "before_cursor_execute", _record)
+
+
+def test_list_pages_run_a_fixed_number_of_queries(client, session, community):
+    make_event(session, community=community)
+    with _queries(session) as few:
+        assert len(client.get("/api/v1/events").json["events"]) == 1
+        assert len(client.get("/api/v1/communities").json["communities"]) == 1
+    for n in range(5):
+        make_event(session, community=make_community(session, slug=f"more-{n}"))
+    with _queries(session) as many:
+        assert len(client.get("/api/v1/events").json["events"]) == 6
+        assert len(client.get("/api/v1/communities").json["communities"]) == 6
+    assert len(many) == len(few)
+
+
+def test_the_staff_list_runs_a_fixed_number_of_queries(client, session, now, community, organiser):
+    event = make_event(session, community=community)
+    headers = bearer(session, organiser)
+    make_staff(session, event, make_member(session))
+    with _queries(session) as few:
+        assert len(client.get(f"/api/v1/events/{event.id}/staff", headers=headers).json["staff"]) == 1
+    for role in StaffRole:
+        make_staff(session, event, make_member(session), role)
+    with _queries(session) as many:
+        assert len(client.get(f"/api/v1/events/{event.id}/staff", headers=headers).json["staff"]) == 4
+    assert len(many) == len(few)

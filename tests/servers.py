@@ -1,0 +1,93 @@
+"""Real servers for tests and benchmarks: a fresh database and gunicorn workers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from meetups.config import normalize_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def fresh_database(base_url: str | None = None) -> Iterator[str]:
+    """An empty database of the same kind as the test database: a new PostgreSQL database on the same server
+    (dropped afterwards), or a new SQLite file."""
+    base_url = normalize_database_url(base_url or os.environ.get("MEETUPS_TEST_DATABASE_URL", "") or "sqlite://")
+    if not base_url.startswith("postgresql"):
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/live.db"
+        return
+    import psycopg
+
+    parts = urlsplit(base_url)
+    name = f"meetups_live_{uuid.uuid4().hex[:10]}"
+    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def create_schema(database_url: str) -> None:
+    from meetups import create_app
+    from meetups.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+@contextlib.contextmanager
+def gunicorn(database_url: str, *, workers: int = 4, threads: int = 1, base_url: str | None = None
+             ) -> Iterator[str]:
+    """gunicorn serving app:app on a free loopback port; yields its URL and stops it afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "MEETUPS_DATABASE_URL": database_url, "MEETUPS_RATE_LIMITS": "off",
+           "MEETUPS_BASE_URL": base_url or url, "MEETUPS_SECRET_KEY": "live-server-secret"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--threads", str(threads), "--log-level", "warning", "--timeout", "60", "--graceful-timeout", "2", "--preload", "app:app"],
+        cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)  # quick shutdown: tests need no graceful drain
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()

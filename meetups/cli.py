@@ -43,7 +43,13 @@ def _friendly(command: Callable) -> Callable:
 @user_cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="The member's display name.")
-@click.option("--password", required=True, help=f"At least {accounts.PASSWORD_MIN} characters.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help=f"At least {accounts.PASSWORD_MIN} characters; prompted for when left out (no shell history).",
+)
 @click.option("--admin", is_flag=True, help="Make the member a site admin.")
 @_friendly
 def create_user(email: str, name: str, password: str, admin: bool) -> None:

@@ -18,8 +18,8 @@ def cli(app, session):
     """Invoke `flask --app app ...`; what the command commits is rolled back with the test."""
     runner = app.test_cli_runner()
 
-    def invoke(*args: str):
-        result = runner.invoke(args=list(args))
+    def invoke(*args: str, input: str | None = None):
+        result = runner.invoke(args=list(args), input=input)
         assert "Traceback" not in result.output, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         return result
@@ -48,6 +48,16 @@ def test_user_create_admin(cli, session, now):
 
     assert result.exit_code == 0, result.output
     assert accounts.get_member_by_email(session, "root@example.org").is_admin is True
+
+
+def test_user_create_asks_for_the_password_when_it_is_left_out(cli, session, now):
+    result = cli(
+        "user", "create", "quiet@example.org", "--name", "Quiet", input="hidden password\nhidden password\n"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "hidden password" not in result.output
+    assert accounts.authenticate(session, email="quiet@example.org", password="hidden password")
 
 
 @pytest.mark.parametrize(

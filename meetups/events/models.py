@@ -38,6 +38,26 @@ def _enum(cls: type[enum.StrEnum]) -> Enum:
     return Enum(cls, native_enum=False, length=16, validate_strings=True)
 
 
+class Frequency(enum.StrEnum):
+    weekly = "weekly"
+    biweekly = "biweekly"
+    monthly = "monthly"  # the same weekday of the month: "2nd Tuesday", or "last Friday"
+
+
+class Series(db.Model):
+    """Events that repeat. Each occurrence is a real event with its own RSVPs; the rule is kept to describe it
+    and to add occurrences consistently, in the zone's wall-clock time across DST changes."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    frequency: Mapped[Frequency] = mapped_column(_enum(Frequency))
+    #: for monthly series: which weekday of the month (1..4, or -1 for the last)
+    week_of_month: Mapped[int | None]
+    created_at: Mapped[datetime]
+
+
 class Event(db.Model):
     __tablename__ = "events"
     __table_args__ = (
@@ -48,6 +68,7 @@ class Event(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     #: Markdown, rendered through the sanitiser
     description: Mapped[str] = mapped_column(Text, default="")
@@ -83,6 +104,7 @@ class Event(db.Model):
     cancelled_at: Mapped[datetime | None]
 
     community: Mapped[Community] = relationship()
+    series: Mapped[Series | None] = relationship()
     staff: Mapped[list[EventStaff]] = relationship(back_populates="event", passive_deletes=True,
                                                    cascade="all, delete-orphan")
 

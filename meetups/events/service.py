@@ -270,6 +270,10 @@ def publish_event(session: Session, *, event: Event, actor: Member, now: datetim
     if event.status is EventStatus.draft:
         event.status, event.published_at, event.updated_at = EventStatus.published, now, now
         session.flush()
+        if event.series_id is not None:
+            from meetups.rsvps import series as series_rsvps  # late: rsvps builds on events, not the reverse
+
+            series_rsvps.apply_subscriptions(session, now=now, series_id=event.series_id)
     return event
 
 

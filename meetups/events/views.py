@@ -96,18 +96,22 @@ def publish(event_id: int):
     return redirect(url_for(".show", event_id=event_id))
 
 
+def _cancel_page(event: Event, form: CancelForm, status: int):
+    return render_template("events/cancel.html", event=event, form=form), status
+
+
 @bp.route("/e/<int:event_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(event_id: int):
     event = _managed_event(event_id)
     form = CancelForm()
     if not form.validate_on_submit():
-        return render_template("events/cancel.html", event=event, form=form), 422 if form.is_submitted() else 200
+        return _cancel_page(event, form, 422 if form.is_submitted() else 200)
     try:
         service.cancel_event(db.session, event=event, actor=_me(), reason=form.reason.data, now=clock.now())
     except errors.DomainError as err:
         db.session.rollback()
-        return render_template("events/cancel.html", event=event, form=form), show_error(form, err)
+        return _cancel_page(event, form, show_error(form, err))
     db.session.commit()
     flash(_("The event is cancelled. Its page and calendar entries say so."), "success")
     return redirect(url_for(".show", event_id=event_id))

@@ -103,3 +103,17 @@ class RsvpLog(db.Model):
     at: Mapped[datetime]
 
     actor: Mapped[Member | None] = relationship()
+
+
+class SeriesRsvp(db.Model):
+    """"Always going": the member gets an RSVP for every occurrence of a series as its RSVPs open."""
+
+    __tablename__ = "series_rsvps"
+    __table_args__ = (UniqueConstraint("series_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+    member: Mapped[Member] = relationship()

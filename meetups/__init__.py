@@ -10,12 +10,15 @@ from flask_login import current_user
 
 from meetups import api, clock, config, errors, templating
 from meetups.extensions import babel, csrf, db, harden_sqlite, limiter, login_manager, migrate
+from meetups.notify import jobs
 from meetups.notify import service as notify
 
 
 def _blueprints():
     from meetups.accounts import api as accounts_api
     from meetups.accounts import views as accounts_views
+    from meetups.checkin import api as checkin_api
+    from meetups.checkin import views as checkin_views
     from meetups.communities import api as communities_api
     from meetups.communities import views as communities_views
     from meetups.events import api as events_api
@@ -26,7 +29,7 @@ def _blueprints():
     return [
         (events_views.bp, None), (communities_views.bp, None), (accounts_views.bp, None), (rsvps_views.bp, None),
         (accounts_api.bp, "/api/v1"), (communities_api.bp, "/api/v1"), (events_api.bp, "/api/v1"),
-        (rsvps_api.bp, "/api/v1"),
+        (rsvps_api.bp, "/api/v1"), (checkin_views.bp, None), (checkin_api.bp, "/api/v1"),
     ]
 
 
@@ -84,6 +87,7 @@ def create_app(overrides: dict | None = None) -> APIFlask:
     from meetups import cli
 
     cli.register(app)
+    jobs.register(app)
     return app
 
 

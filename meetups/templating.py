@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime, format_time, get_timezone_name
 from flask import Flask
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from meetups import clock, markdown
@@ -49,6 +50,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         when=when,
         ordinal=ordinal,
+        builtin_label=builtin_label,
         now=clock.now,
         can_event=lambda event, action: events.can(db.session, current_user, event, action),
         can_community=lambda community, action: communities.can(db.session, current_user, community, action),
@@ -64,3 +66,10 @@ def ordinal(n: int | None) -> str:
         return f"{n}-й"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def builtin_label(question) -> str:
+    """Built-in questions are stored in English and shown in the reader's language."""
+    labels = {"accessibility": _("Accessibility needs"), "dietary": _("Dietary requirements"),
+              "affiliation": _("Company or affiliation")}
+    return labels.get(question.builtin, question.label)

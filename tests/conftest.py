@@ -58,8 +58,9 @@ def client(app, session):
 
 @pytest.fixture
 def outbox(app, session):
-    with app.app_context():
-        yield notify.outbox()
+    """The mail sent so far. No app context is pushed here: requests would share it, and with it `g` (the
+    logged-in member) and db.session, instead of getting their own."""
+    return app.extensions["meetups_outbox"]
 
 
 @pytest.fixture

@@ -3,7 +3,15 @@ live in accounts.service, which the JSON API shares, and its errors are shown ne
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired
 
 from meetups.accounts import service
@@ -65,7 +73,11 @@ class ProfileForm(FlaskForm):
     bio = TextAreaField(_l("Short bio"), render_kw={"rows": 4, "maxlength": service.BIO_MAX})
     locale = SelectField(
         _l("Language"),
-        choices=[("", _l("Automatic (from your browser)")), ("en", "English"), ("ru", "Русский")],
+        choices=[
+            SelectChoice("", _l("Automatic (from your browser)")),
+            SelectChoice("en", "English", render_kw={"lang": "en"}),
+            SelectChoice("ru", "Русский", render_kw={"lang": "ru"}),
+        ],
     )
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
@@ -93,6 +93,8 @@ class Event(db.Model):
     rsvp_opens_at: Mapped[datetime | None]
     #: None means RSVPs close when the event starts
     rsvp_closes_at: Mapped[datetime | None]
+    #: None means two hours before the start
+    checkin_opens_at: Mapped[datetime | None]
     status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.draft, index=True)
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
     #: iCalendar SEQUENCE: bumped whenever time, place or status changes
@@ -136,6 +138,9 @@ class Event(db.Model):
 
     def rsvp_closes(self) -> datetime:
         return self.rsvp_closes_at or self.starts_at
+
+    def checkin_opens(self) -> datetime:
+        return self.checkin_opens_at or self.starts_at - timedelta(hours=2)
 
     def is_rsvp_open(self, now: datetime) -> bool:
         opens = self.rsvp_opens_at

@@ -23,7 +23,7 @@ LONGEST_SERIES = timedelta(days=2 * 366)
 COPIED = ("community_id", "title", "description", "timezone", "venue_name", "venue_address", "online_url",
           "capacity", "max_guests", "rsvp_mode", "waitlist_mode", "offer_hours", "offer_cutover_hours",
           "late_offer_hours", "status", "created_by_id")
-TIME_FIELDS = {"starts_at", "ends_at", "timezone", "rsvp_opens_at", "rsvp_closes_at"}
+TIME_FIELDS = {"starts_at", "ends_at", "timezone", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at"}
 
 
 def _nth_weekday(local_start: datetime) -> int:
@@ -94,7 +94,8 @@ def repeat_event(session: Session, *, event: Event, actor: Member, frequency: An
                            starts_at=starts, ends_at=_at(local + wall_length, zone), created_at=now,
                            updated_at=now, published_at=now if event.is_published else None,
                            rsvp_opens_at=_shift(event.rsvp_opens_at, event.starts_at, starts),
-                           rsvp_closes_at=_shift(event.rsvp_closes_at, event.starts_at, starts))
+                           rsvp_closes_at=_shift(event.rsvp_closes_at, event.starts_at, starts),
+                           checkin_opens_at=_shift(event.checkin_opens_at, event.starts_at, starts))
         session.add(occurrence)
         created.append(occurrence)
     session.flush()
@@ -135,6 +136,7 @@ def update_following(session: Session, *, event: Event, actor: Member, changes: 
             local = datetime.combine(day, new_start.time())
             mine.update(timezone=event.timezone, starts_at=local, ends_at=local + wall_length,
                         rsvp_opens_at=_shift(event.rsvp_opens_at, event.starts_at, _at(local, zone)),
-                        rsvp_closes_at=_shift(event.rsvp_closes_at, event.starts_at, _at(local, zone)))
+                        rsvp_closes_at=_shift(event.rsvp_closes_at, event.starts_at, _at(local, zone)),
+                        checkin_opens_at=_shift(event.checkin_opens_at, event.starts_at, _at(local, zone)))
         events.update_event(session, event=occurrence, actor=actor, changes=mine, now=now)
     return [event, *later]

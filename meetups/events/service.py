@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from meetups import errors
 from meetups.accounts.models import Member
@@ -32,7 +32,7 @@ LONGEST_EVENT = timedelta(days=31)
 SCHEDULE_FIELDS = {"starts_at", "ends_at", "timezone", "venue_name", "venue_address", "online_url", "status"}
 EDITABLE = {"title", "description", "starts_at", "ends_at", "timezone", "venue_name", "venue_address",
             "online_url", "capacity", "max_guests", "rsvp_mode", "waitlist_mode", "offer_hours",
-            "offer_cutover_hours", "late_offer_hours", "rsvp_opens_at", "rsvp_closes_at"}
+            "offer_cutover_hours", "late_offer_hours", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at"}
 
 
 # Permissions: the one place that says who may do what at an event.
@@ -71,7 +71,7 @@ def get_event(session: Session, event_id: int, viewer: Member | None = None) -> 
 def list_events(session: Session, *, now: datetime, community: Community | None = None,
                 include_drafts: bool = False, past: bool = False, limit: int = 50) -> list[Event]:
     """Upcoming (or past) events, soonest first (most recent first for the past), with their community."""
-    query = select(Event).options(selectinload(Event.community))
+    query = select(Event).options(joinedload(Event.community))  # one query, with or without rows
     statuses = [EventStatus.published, EventStatus.cancelled]
     if include_drafts:
         statuses.append(EventStatus.draft)
@@ -191,7 +191,7 @@ def validate_event_fields(fields: dict) -> dict:
         "rsvp_mode": _choice(fields, "rsvp_mode", RsvpMode, RsvpMode.open),
         "waitlist_mode": _choice(fields, "waitlist_mode", WaitlistMode, WaitlistMode.auto),
     }
-    for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at"):
+    for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at"):
         clean[name] = _to_utc(fields.get(name), zone, name)
     if clean["online_url"] and urlsplit(clean["online_url"]).scheme not in ("http", "https"):
         raise errors.InvalidInput(_("The online link must start with https:// or http://."), field="online_url")
@@ -204,6 +204,8 @@ def validate_event_fields(fields: dict) -> dict:
         raise errors.InvalidInput(_("The event must end after it starts."), field="ends_at")
     if ends - starts > LONGEST_EVENT:
         raise errors.InvalidInput(_("An event can last at most 31 days."), field="ends_at")
+    if clean["checkin_opens_at"] is not None and clean["checkin_opens_at"] >= ends:
+        raise errors.InvalidInput(_("Check-in must open before the event ends."), field="checkin_opens_at")
     opens, closes = clean["rsvp_opens_at"], clean["rsvp_closes_at"]
     if closes is not None and closes > ends:
         raise errors.InvalidInput(_("RSVPs must close before the event ends."), field="rsvp_closes_at")
@@ -246,7 +248,7 @@ def update_event(session: Session, *, event: Event, actor: Member, changes: dict
     merged = _current_fields(event)
     new_zone = changes.get("timezone", event.timezone)
     if new_zone != event.timezone:
-        for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at"):
+        for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at"):
             if merged[name] is not None and name not in changes:
                 merged[name] = merged[name].astimezone(event.zone).replace(tzinfo=None)
     merged.update(changes)

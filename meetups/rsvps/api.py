@@ -3,11 +3,12 @@
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from meetups import api, clock
+from meetups.checkin import tickets
 from meetups.events import service as events
 from meetups.extensions import db
 from meetups.rsvps import questions, service, waitlist
@@ -58,9 +59,8 @@ class QuestionsIn(BaseModel):
 
 
 def ticket_json(rsvp: Rsvp) -> dict | None:
-    if not rsvp.ticket_code:
-        return None
-    return {"code": rsvp.ticket_code, "url": f"{current_app.config['BASE_URL']}/t/{rsvp.ticket_code}"}
+    code = rsvp.valid_ticket_code
+    return None if code is None else {"code": code, "url": tickets.ticket_url(code)}
 
 
 def rsvp_json(rsvp: Rsvp, position: int | None = None, *, with_member: bool = False) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def answers_from_form(questions: list[Question], form: MultiDict) -> dict[str, o
 def questions_from_form(form: MultiDict) -> list[dict]:
     """The question editor's rows (label, kind, choices one per line, required) and the built-in toggles."""
     items: list[dict] = []
-    for builtin in ("accessibility", "dietary"):
+    for builtin in ("accessibility", "dietary", "affiliation"):
         if form.get(f"builtin-{builtin}"):
             items.append({"builtin": builtin})
     for index in range(int(form.get("rows", "0") or 0) if (form.get("rows") or "0").isdigit() else 0):

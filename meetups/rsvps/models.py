@@ -52,7 +52,7 @@ class Rsvp(db.Model):
     #: place in the waitlist: lower goes first; set on joining it, changed only by a logged manual move
     waitlist_rank: Mapped[int | None]
     offer_expires_at: Mapped[datetime | None]
-    #: ≥128 bits of randomness; present exactly while the RSVP is `going`
+    #: ≥128 bits of randomness; made each time the RSVP becomes `going`, valid only while it is
     ticket_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     #: why it ended, when it did: "member", "offer_expired", "offer_declined", "event_cancelled", "organiser"
     end_reason: Mapped[str] = mapped_column(String(20), default="")
@@ -70,6 +70,10 @@ class Rsvp(db.Model):
     @property
     def party(self) -> int:
         return 1 + self.guests
+
+    @property
+    def valid_ticket_code(self) -> str | None:
+        return self.ticket_code if self.status is RsvpStatus.going else None
 
 
 class Question(db.Model):

@@ -16,10 +16,12 @@ from meetups.rsvps.models import Question, QuestionKind
 
 MAX_QUESTIONS, LABEL_MAX, OPTION_MAX, MAX_OPTIONS = 20, 300, 100, 30
 ANSWER_MAX = {QuestionKind.short_text: 300, QuestionKind.long_text: 3000}
-#: the two built-in questions organisers can switch on; their answers are never public
+#: built-in questions organisers can switch on; their answers are never public
 BUILTINS = {
     "accessibility": (QuestionKind.long_text, "Accessibility needs"),
     "dietary": (QuestionKind.short_text, "Dietary requirements"),
+    #: printed on badges under the name
+    "affiliation": (QuestionKind.short_text, "Company or affiliation"),
 }
 
 

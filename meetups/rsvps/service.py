@@ -414,7 +414,7 @@ def export_attendees(session: Session, *, event: Event, actor: Member) -> str:
         r = view.rsvp
         answers = [_answer_text(r.answers.get(str(q.id))) for q in asked]
         writer.writerow([_safe_cell(r.member.name), r.member.email, _safe_cell(r.member.pronouns), r.status.value,
-                         r.guests, view.position or "", r.ticket_code or "", r.created_at.isoformat(),
+                         r.guests, view.position or "", r.valid_ticket_code or "", r.created_at.isoformat(),
                          *[_safe_cell(a) for a in answers]])
     return out.getvalue()
 

@@ -105,15 +105,17 @@ def log(
 
 
 def seat(rsvp: Rsvp, now: datetime) -> None:
-    """Make the RSVP `going`, with a fresh ticket."""
+    """Make the RSVP `going`, with a fresh ticket (a ticket voided earlier stays void)."""
+    if rsvp.status is not RsvpStatus.going:
+        rsvp.ticket_code = new_ticket_code()
     rsvp.status, rsvp.offer_expires_at, rsvp.waitlist_rank = RsvpStatus.going, None, None
-    rsvp.ticket_code = rsvp.ticket_code or new_ticket_code()
     rsvp.updated_at = now
 
 
 def unseat(rsvp: Rsvp, status: RsvpStatus, now: datetime, reason: str = "") -> None:
-    """Leave the seat (or the line): the ticket is void from now on."""
-    rsvp.status, rsvp.ticket_code, rsvp.offer_expires_at = status, None, None
+    """Leave the seat (or the line). The ticket code stays on record but is void: the door answers
+    "cancelled" for it instead of "unknown"."""
+    rsvp.status, rsvp.offer_expires_at = status, None
     if status is not RsvpStatus.waitlisted:
         rsvp.waitlist_rank = None
     rsvp.end_reason, rsvp.updated_at = reason, now

@@ -5,7 +5,14 @@
 (function () {
   "use strict";
 
-  var lang = document.documentElement.lang || undefined;
+  // The page's language, in the reader's regional flavour when they have one (en-GB writes "Sun 2 Jun")
+  var lang = (function () {
+    var page = document.documentElement.lang || "";
+    var mine = (navigator.languages || [navigator.language || ""]).filter(function (tag) {
+      return tag && (!page || tag.split("-")[0] === page.split("-")[0]);
+    });
+    return mine[0] || page || undefined;
+  })();
 
   function readerZone() {
     try {
@@ -47,7 +54,8 @@
     var note = document.createElement("span");
     note.className = "local-time";
     note.textContent = " " + template.replace("%s", text);
-    el.insertAdjacentElement("afterend", note);
+    var after = el.nextElementSibling && el.nextElementSibling.classList.contains("zone") ? el.nextElementSibling : el;
+    after.insertAdjacentElement("afterend", note);
   }
 
   function localTimes() {

@@ -24,7 +24,8 @@ def count_queries(app, session):
     statements: list[str] = []
 
     def _record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):  # the test harness's, not the page's
+            statements.append(statement)
 
     sqlalchemy.event.listen(engine, "before_cursor_execute", _record)
     yield statements
@@ -110,7 +111,6 @@ def test_unknown_community_is_a_404(client, session, now):
 def test_community_page_runs_a_fixed_number_of_queries(client, session, now, login, organiser, community,
                                                        count_queries):
     login(organiser)
-    make_event(session, community=community)
     count_queries.clear()
     assert client.get("/c/berlin-py").status_code == 200
     few = len(count_queries)
@@ -123,7 +123,7 @@ def test_community_page_runs_a_fixed_number_of_queries(client, session, now, log
     count_queries.clear()
     page = client.get("/c/berlin-py")
 
-    assert page.text.count('class="card event-card') == 16
+    assert page.text.count('class="card event-card') == 15
     assert len(count_queries) == few
 
 

@@ -21,7 +21,8 @@ def count_queries(app, session):
     statements: list[str] = []
 
     def _record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):  # the test harness's, not the page's
+            statements.append(statement)
 
     sqlalchemy.event.listen(engine, "before_cursor_execute", _record)
     yield statements
@@ -88,6 +89,9 @@ def test_only_site_admins_see_the_create_community_button(client, session, now, 
 
 def test_home_runs_a_fixed_number_of_queries_however_many_events(client, session, now, login, count_queries):
     login(make_member(session))
+    count_queries.clear()
+    assert client.get("/").status_code == 200
+    none = len(count_queries)
     make_event(session)
     count_queries.clear()
     assert client.get("/").status_code == 200
@@ -102,7 +106,7 @@ def test_home_runs_a_fixed_number_of_queries_however_many_events(client, session
     page = client.get("/")
 
     assert page.text.count('class="card event-card') == 13
-    assert len(count_queries) == few
+    assert len(count_queries) == few == none
 
 
 # The event page

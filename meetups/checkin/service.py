@@ -1,0 +1,334 @@
+"""The door: who may scan, what a scan answers, offline batches, undo, door links and live numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from meetups import errors
+from meetups.accounts.models import Member
+from meetups.checkin.models import CheckIn, DoorLink, Scan, ScanResult
+from meetups.events import service as events
+from meetups.events.models import Event, EventStatus
+from meetups.rsvps.models import Rsvp, RsvpStatus
+
+CODE_RE = re.compile(r"(?:/t/)?([A-Za-z0-9_-]{16,64})/?$")
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+#: an offline scanner's clock may be a little ahead; further than this and we use ours
+CLOCK_SKEW = timedelta(minutes=5)
+OLDEST_OFFLINE_SCAN = timedelta(days=3)
+MAX_BATCH = 500
+DOOR_LINK_GRACE = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class Scanner:
+    """Who is at the door: a member with check-in rights, or a door link's holder."""
+
+    member: Member | None = None
+    door_link: DoorLink | None = None
+    device: str = ""
+
+
+@dataclass
+class Outcome:
+    result: ScanResult
+    checkin: CheckIn | None = None
+    rsvp: Rsvp | None = None
+    client_scan_id: str = ""
+    #: when two scanners admitted the same ticket: the scan that lost (later time)
+    duplicate: dict[str, Any] | None = None
+    other_event: Event | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def code_hash(code: str) -> str:
+    """What an offline scanner keeps instead of the codes themselves."""
+    return hashlib.sha256(code.encode()).hexdigest()[:32]
+
+
+def parse_code(text: Any) -> str | None:
+    """A bare code or a whole scanned ticket URL."""
+    if not isinstance(text, str) or len(text) > 300:
+        return None
+    match = CODE_RE.search(text.strip())
+    return match.group(1) if match else None
+
+
+# Who may scan
+
+def ensure_can_check_in(session: Session, scanner: Scanner, event: Event, now: datetime) -> None:
+    if scanner.door_link is not None:
+        if scanner.door_link.event_id != event.id or not scanner.door_link.is_valid(now):
+            raise errors.PermissionDenied(_("This door link is not valid for this event any more."))
+        return
+    events.ensure_can(session, scanner.member, event, "check_in")
+
+
+def get_scannable_event(session: Session, event_id: int, scanner: Scanner, now: datetime) -> Event:
+    event = session.get(Event, event_id)
+    if event is None or event.status is EventStatus.draft:
+        raise errors.NotFound(_("There is no such event."))
+    ensure_can_check_in(session, scanner, event, now)
+    return event
+
+
+# Scanning
+
+def _scan_time(value: Any, now: datetime) -> datetime:
+    if value is None or value == "":
+        return now
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise errors.InvalidInput(_("scanned_at is not a date and time."), field="scanned_at") from None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise errors.InvalidInput(_("scanned_at needs a time zone, e.g. 2030-04-01T18:00:00Z."), field="scanned_at")
+    if value > now + CLOCK_SKEW or value < now - OLDEST_OFFLINE_SCAN:
+        return now  # a scanner with a wrong clock must not reorder who came first
+    return min(value, now)
+
+
+def _client_id(value: Any) -> str:
+    if value is None or value == "":
+        return "server-" + secrets.token_hex(8)
+    if not isinstance(value, str) or not CLIENT_ID_RE.match(value):
+        raise errors.InvalidInput(_("client_scan_id must be 1–64 letters, digits or - _ . :"),
+                                  field="client_scan_id")
+    return value
+
+
+def _replayed(session: Session, event: Event, client_scan_id: str) -> Outcome | None:
+    scan = session.scalar(select(Scan).where(Scan.event_id == event.id, Scan.client_scan_id == client_scan_id))
+    if scan is None:
+        return None
+    checkin = session.get(CheckIn, scan.checkin_id) if scan.checkin_id else None
+    rsvp = session.get(Rsvp, scan.rsvp_id) if scan.rsvp_id else None
+    return Outcome(ScanResult(scan.result), checkin, rsvp, client_scan_id, details={"replayed": True})
+
+
+def _decide(session: Session, event: Event, scanner: Scanner, code: str | None, guests: Any,
+            scanned_at: datetime, now: datetime, client_scan_id: str) -> Outcome:
+    if scanned_at < event.checkin_opens():
+        return Outcome(ScanResult.not_open_yet, details={"opens_at": event.checkin_opens().isoformat()})
+    rsvp = None if code is None else session.scalar(
+        select(Rsvp).where(Rsvp.ticket_code == code).with_for_update())  # one scan of a ticket at a time
+    if rsvp is None:
+        return Outcome(ScanResult.unknown_ticket)
+    if rsvp.event_id != event.id:
+        return Outcome(ScanResult.wrong_event, rsvp=rsvp, other_event=rsvp.event)
+    if rsvp.status in (RsvpStatus.cancelled, RsvpStatus.declined) or event.is_cancelled:
+        return Outcome(ScanResult.cancelled, rsvp=rsvp)
+    if rsvp.status is not RsvpStatus.going:
+        return Outcome(ScanResult.not_confirmed, rsvp=rsvp)
+    live = session.scalar(select(CheckIn).where(CheckIn.rsvp_id == rsvp.id, CheckIn.undone_at.is_(None)))
+    entering = _guests_entering(rsvp, live, guests)
+    if live is None:
+        live = CheckIn(event_id=event.id, rsvp=rsvp, checked_in_at=scanned_at, recorded_at=now,
+                       guests_admitted=entering, scanned_by_id=scanner.member.id if scanner.member else None,
+                       door_link_id=scanner.door_link.id if scanner.door_link else None, device=scanner.device,
+                       client_scan_id=client_scan_id)
+        session.add(live)
+        session.flush()
+        return Outcome(ScanResult.ok, live, rsvp)
+    if guests is not None and entering > 0:  # the rest of the party arriving later
+        live.guests_admitted += entering
+        return Outcome(ScanResult.ok, live, rsvp, details={"guests_entering": entering})
+    first = {"checked_in_at": live.checked_in_at.isoformat(), "by": _scanner_name(live)}
+    if scanned_at < live.checked_in_at:  # an offline scanner admitted them earlier: the earliest scan stands
+        live.checked_in_at, live.client_scan_id, live.device = scanned_at, client_scan_id, scanner.device
+        live.scanned_by_id = scanner.member.id if scanner.member else None
+        live.door_link_id = scanner.door_link.id if scanner.door_link else None
+        return Outcome(ScanResult.ok, live, rsvp, duplicate=first)
+    return Outcome(ScanResult.already_checked_in, live, rsvp, duplicate=first)
+
+
+def _guests_entering(rsvp: Rsvp, live: CheckIn | None, guests: Any) -> int:
+    remaining = rsvp.guests - (live.guests_admitted if live else 0)
+    if guests is None:
+        return remaining if live is None else 0
+    if isinstance(guests, bool) or not isinstance(guests, int) or guests < 0:
+        raise errors.InvalidInput(_("guests must be a whole number, 0 or more."), field="guests")
+    return min(guests, remaining)
+
+
+def _scanner_name(checkin: CheckIn) -> str:
+    if checkin.scanned_by is not None:
+        return checkin.scanned_by.name
+    if checkin.door_link is not None:
+        return checkin.door_link.label
+    return ""
+
+
+def check_in(session: Session, *, event_id: int, scanner: Scanner, text: Any, client_scan_id: Any = None,
+             scanned_at: Any = None, guests: Any = None, now: datetime) -> Outcome:
+    """Answer one scan with one of the fixed results and record it; a replayed client scan id answers as it did
+    the first time and changes nothing. Repeating a scan never counts anyone twice."""
+    event = get_scannable_event(session, event_id, scanner, now)
+    client_scan_id = _client_id(client_scan_id)
+    if (replay := _replayed(session, event, client_scan_id)) is not None:
+        return replay
+    when = _scan_time(scanned_at, now)
+    outcome = _decide(session, event, scanner, parse_code(text), guests, when, now, client_scan_id)
+    outcome.client_scan_id = client_scan_id
+    scan = Scan(event_id=event.id, client_scan_id=client_scan_id, scanned_text=str(text)[:80],
+                result=outcome.result.value, rsvp_id=outcome.rsvp.id if outcome.rsvp else None,
+                checkin_id=outcome.checkin.id if outcome.checkin else None, scanned_at=when, recorded_at=now,
+                scanned_by_id=scanner.member.id if scanner.member else None,
+                door_link_id=scanner.door_link.id if scanner.door_link else None, device=scanner.device)
+    try:
+        with session.begin_nested():  # the same client scan id racing in from a retry: the first one wins
+            session.add(scan)
+    except IntegrityError:
+        replay = _replayed(session, event, client_scan_id)
+        if replay is None:
+            raise
+        return replay
+    return outcome
+
+
+def check_in_batch(session: Session, *, event_id: int, scanner: Scanner, items: Any, now: datetime
+                   ) -> list[Outcome]:
+    """An offline scanner's queue, in order; each item answered as if it had been online."""
+    get_scannable_event(session, event_id, scanner, now)
+    if not isinstance(items, list) or len(items) > MAX_BATCH:
+        raise errors.InvalidInput(_("Send at most %(n)d scans at once.", n=MAX_BATCH), field="checkins")
+    outcomes = []
+    for item in items:  # in order; an earlier scan arriving later still wins (see _decide)
+        if not isinstance(item, dict):
+            raise errors.InvalidInput(_("Each scan must be an object."), field="checkins")
+        outcomes.append(check_in(session, event_id=event_id, scanner=scanner, text=item.get("code"),
+                                 client_scan_id=item.get("client_scan_id"), scanned_at=item.get("scanned_at"),
+                                 guests=item.get("guests"), now=now))
+    return outcomes
+
+
+def undo_checkin(session: Session, *, checkin_id: int, scanner: Scanner, now: datetime) -> CheckIn:
+    """Take back a mistaken check-in; it stays on record as undone, and the ticket can be scanned again."""
+    checkin = session.get(CheckIn, checkin_id)
+    if checkin is None:
+        raise errors.NotFound(_("There is no such check-in."))
+    ensure_can_check_in(session, scanner, session.get(Event, checkin.event_id), now)
+    if checkin.undone_at is None:
+        checkin.undone_at = now
+        checkin.undone_by_id = scanner.member.id if scanner.member else None
+        session.add(Scan(event_id=checkin.event_id, client_scan_id="undo-" + secrets.token_hex(8),
+                         scanned_text=f"undo check-in {checkin.id}", result="undone", rsvp_id=checkin.rsvp_id,
+                         checkin_id=checkin.id, scanned_at=now, recorded_at=now,
+                         scanned_by_id=checkin.undone_by_id,
+                         door_link_id=scanner.door_link.id if scanner.door_link else None, device=scanner.device))
+        session.flush()
+    return checkin
+
+
+# What scanners read
+
+def checkin_list(session: Session, *, event: Event) -> list[dict[str, Any]]:
+    """The minimum an offline scanner needs to decide alone: hashed codes, names, status, guests, arrival."""
+    rows = session.execute(
+        select(Rsvp.ticket_code, Rsvp.status, Rsvp.guests, Rsvp.id, Member.name, CheckIn.checked_in_at,
+               CheckIn.guests_admitted, CheckIn.id)
+        .join(Member, Member.id == Rsvp.member_id)
+        .outerjoin(CheckIn, (CheckIn.rsvp_id == Rsvp.id) & CheckIn.undone_at.is_(None))
+        .where(Rsvp.event_id == event.id, Rsvp.ticket_code.is_not(None)))
+    return [{"h": code_hash(code), "rsvp_id": rsvp_id, "name": name, "status": status.value if hasattr(status, "value")
+             else status, "guests": guests, "checked_in_at": at.isoformat() if at else None,
+             "guests_admitted": admitted or 0, "checkin_id": checkin_id}
+            for code, status, guests, rsvp_id, name, at, admitted, checkin_id in rows]
+
+
+def search_attendees(session: Session, *, event: Event, query: str, limit: int = 20) -> list[Rsvp]:
+    """Name or email search for when a QR will not scan."""
+    query = (query or "").strip().lower()[:100]
+    if len(query) < 2:
+        return []
+    like = f"%{query}%"
+    return list(session.scalars(
+        select(Rsvp).join(Rsvp.member).options(joinedload(Rsvp.member))
+        .where(Rsvp.event_id == event.id, Rsvp.ticket_code.is_not(None),
+               (func.lower(Member.name).like(like)) | (func.lower(Member.email).like(like)))
+        .order_by(Member.name).limit(limit)))
+
+
+def stats(session: Session, *, event: Event) -> dict[str, Any]:
+    """Checked in / expected, in people (members and guests), and arrivals per 15 minutes."""
+    expected = session.scalar(select(func.coalesce(func.sum(Rsvp.guests + 1), 0)).where(
+        Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.going)) or 0
+    arrivals = session.execute(select(CheckIn.checked_in_at, CheckIn.guests_admitted).where(
+        CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))).all()
+    buckets: Counter[datetime] = Counter()
+    for at, guests in arrivals:
+        buckets[at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)] += 1 + guests
+    return {"expected": expected, "checked_in": sum(buckets.values()), "tickets_scanned": len(arrivals),
+            "arrivals": [{"from": at.isoformat(), "people": n} for at, n in sorted(buckets.items())]}
+
+
+def list_recent_scans(session: Session, *, event: Event, limit: int = 50) -> list[Scan]:
+    return list(session.scalars(select(Scan).where(Scan.event_id == event.id)
+                                .order_by(Scan.recorded_at.desc(), Scan.id.desc()).limit(limit)))
+
+
+# Door links
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_door_link(session: Session, *, event: Event, actor: Member, label: str, expires_at: datetime | None = None,
+                     now: datetime) -> tuple[DoorLink, str]:
+    """Check-in rights for one event for someone without an account; by default until 2 h after the end."""
+    events.ensure_can(session, actor, event, "manage")
+    label = " ".join((label or "").split())
+    if not label or len(label) > 60:
+        raise errors.InvalidInput(_("Give the link a name of up to 60 characters, e.g. 'Front door'."),
+                                  field="label")
+    expires_at = expires_at or event.ends_at + DOOR_LINK_GRACE
+    if expires_at <= now:
+        raise errors.InvalidInput(_("The link would expire before it is used."), field="expires_at")
+    token = "door_" + secrets.token_urlsafe(24)
+    link = DoorLink(event_id=event.id, label=label, token_hash=_hash(token), created_by_id=actor.id,
+                    created_at=now, expires_at=expires_at)
+    session.add(link)
+    session.flush()
+    return link, token
+
+
+def revoke_door_link(session: Session, *, event: Event, actor: Member, link_id: int, now: datetime) -> DoorLink:
+    events.ensure_can(session, actor, event, "manage")
+    link = session.get(DoorLink, link_id)
+    if link is None or link.event_id != event.id:
+        raise errors.NotFound(_("There is no such door link."))
+    link.revoked_at = link.revoked_at or now
+    session.flush()
+    return link
+
+
+def list_door_links(session: Session, event: Event) -> list[DoorLink]:
+    return list(session.scalars(select(DoorLink).where(DoorLink.event_id == event.id).order_by(DoorLink.id)))
+
+
+def get_door_link(session: Session, token: str | None) -> DoorLink | None:
+    """The link for a token (valid or not: callers check validity against the event and the clock)."""
+    if not token or not token.startswith("door_") or len(token) > 100:
+        return None
+    return session.scalar(select(DoorLink).where(DoorLink.token_hash == _hash(token)))
+
+
+def get_ticket(session: Session, code: str) -> Rsvp:
+    """The ticket page's RSVP; any code not on record is simply not found."""
+    rsvp = None if parse_code(code) != code else session.scalar(
+        select(Rsvp).options(joinedload(Rsvp.event), joinedload(Rsvp.member)).where(Rsvp.ticket_code == code))
+    if rsvp is None:
+        raise errors.NotFound(_("There is no such ticket."))
+    return rsvp

@@ -1,0 +1,85 @@
+"""Door pages: the member's ticket, the volunteers' scanner, and door links for volunteers without accounts."""
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from meetups import clock, errors
+from meetups.checkin import service, tickets
+from meetups.checkin.forms import DoorLinkForm, RevokeForm
+from meetups.events import service as events
+from meetups.extensions import db
+
+bp = Blueprint("checkin", __name__)
+
+
+@bp.get("/t/<code>")
+def ticket(code: str):
+    """The code is the secret: no login needed, nothing about anyone else, never indexed."""
+    rsvp = service.get_ticket(db.session, code)
+    qr = tickets.get_qr(db.session, code, now=clock.now()) if rsvp.valid_ticket_code else None
+    db.session.commit()  # keeps the QR made on first view
+    response = make_response(render_template("checkin/ticket.html", rsvp=rsvp, event=rsvp.event,
+                                             qr_svg=Markup(qr.svg) if qr else None,  # noqa: S704 — segno's own SVG
+                                             url=tickets.ticket_url(code)))
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the URL is the secret
+    return response
+
+
+def _scanner_for_page(event_id: int):
+    """Staff through their login; a door link through ?door=<token> once, then kept in this browser session."""
+    if token := request.args.get("door"):
+        session["door_token"] = token
+    token = session.get("door_token")
+    link = service.get_door_link(db.session, token) if token else None
+    if link is not None and link.event_id == event_id and link.is_valid(clock.now()):
+        return service.Scanner(door_link=link), token
+    if not current_user.is_authenticated:
+        raise errors.LoginRequired(_("Log in, or open the door link an organiser gave you."))
+    return service.Scanner(member=current_user), None
+
+
+@bp.get("/e/<int:event_id>/checkin")
+def scanner(event_id: int):
+    who, door_token = _scanner_for_page(event_id)
+    if request.args.get("door"):
+        return redirect(url_for("checkin.scanner", event_id=event_id))  # keep the token out of history
+    event = service.get_scannable_event(db.session, event_id, who, clock.now())
+    response = make_response(render_template("checkin/scanner.html", event=event, door_token=door_token,
+                                             scanner=who))
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/e/<int:event_id>/door-links", methods=["GET", "POST"])
+@login_required
+def door_links(event_id: int):
+    event = events.get_event(db.session, event_id, current_user)
+    events.ensure_can(db.session, current_user, event, "manage")
+    form, new_link = DoorLinkForm(), None
+    if form.validate_on_submit():
+        link, token = service.create_door_link(db.session, event=event, actor=current_user, label=form.label.data,
+                                               now=clock.now())
+        db.session.commit()
+        url = f"{current_app.config['BASE_URL']}{url_for('checkin.scanner', event_id=event.id)}?door={token}"
+        png, svg = tickets.make_qr(url)
+        new_link = {"link": link, "url": url, "qr_svg": Markup(svg)}  # noqa: S704 — segno's own SVG
+    elif request.method == "POST":
+        raise errors.InvalidInput.from_form(form)
+    return render_template("checkin/door_links.html", event=event, form=form, new_link=new_link,
+                           links=service.list_door_links(db.session, event), revoke_form=RevokeForm())
+
+
+@bp.post("/e/<int:event_id>/door-links/<int:link_id>/revoke")
+@login_required
+def revoke_door_link(event_id: int, link_id: int):
+    if not RevokeForm().validate_on_submit():
+        raise errors.InvalidInput(_("Please try again."))
+    event = events.get_event(db.session, event_id, current_user)
+    link = service.revoke_door_link(db.session, event=event, actor=current_user, link_id=link_id, now=clock.now())
+    db.session.commit()
+    flash(_("The door link “%(label)s” no longer works.", label=link.label), "success")
+    return redirect(url_for("checkin.door_links", event_id=event_id))

@@ -265,14 +265,16 @@ def list_tokens(session: Session, member: Member) -> list[ApiToken]:
 
 
 def get_member_for_token(session: Session, plain: str, now: datetime) -> Member | None:
+    """The member a personal API token belongs to; notes (coarsely) when it was last used."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
     if token is None:
         return None
+    member = token.member  # loaded first: a lazy load after the change below would autoflush it unseen
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now  # coarse, so reads do not write on every request
-    return token.member
+        token.last_used_at = now  # coarse, so reads do not write on every request; the caller commits it
+    return member
 
 
 def import_members(session: Session, text: str, *, now: datetime) -> list[Member]:

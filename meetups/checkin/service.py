@@ -204,6 +204,10 @@ def check_in_batch(session: Session, *, event_id: int, scanner: Scanner, items: 
     get_scannable_event(session, event_id, scanner, now)
     if not isinstance(items, list) or len(items) > MAX_BATCH:
         raise errors.InvalidInput(_("Send at most %(n)d scans at once.", n=MAX_BATCH), field="checkins")
+    codes = {parse_code(item.get("code")) for item in items if isinstance(item, dict)} - {None}
+    # Lock every ticket of the batch at once, in one order: two scanners syncing overlapping batches in
+    # different orders would otherwise deadlock.
+    session.scalars(select(Rsvp.id).where(Rsvp.ticket_code.in_(codes)).order_by(Rsvp.id).with_for_update()).all()
     outcomes = []
     for item in items:  # in order; an earlier scan arriving later still wins (see _decide)
         if not isinstance(item, dict):

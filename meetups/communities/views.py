@@ -33,8 +33,14 @@ def _page(community: Community, role_form: RoleForm | None = None, status: int =
         "manages": manages,
         "can_create_event": service.can(db.session, me, community, "create_event"),
         "upcoming": events.list_events(db.session, now=now, community=community, include_drafts=manages),
-        "past": events.list_events(db.session, now=now, community=community, include_drafts=manages, past=True,
-                                   limit=PAST_EVENTS_SHOWN),
+        "past": events.list_events(
+            db.session,
+            now=now,
+            community=community,
+            include_drafts=manages,
+            past=True,
+            limit=PAST_EVENTS_SHOWN,
+        ),
         "organisers": service.list_organisers(db.session, community),
         "role_form": role_form or RoleForm(formdata=None),
         "action_form": ActionForm(formdata=None),
@@ -59,7 +65,10 @@ def new():
             status = show_error(form, err)
         else:
             db.session.commit()
-            flash(_("%(name)s is ready. Invite people and plan its first event.", name=community.name), "success")
+            flash(
+                _("%(name)s is ready. Invite people and plan its first event.", name=community.name),
+                "success",
+            )
             return redirect(url_for(".show", slug=community.slug))
     elif form.is_submitted():
         status = 422
@@ -95,13 +104,22 @@ def set_role(slug: str):
     if not form.validate_on_submit():
         return _page(community, form, 422)
     try:
-        membership = service.set_role(db.session, community=community, actor=_me(), email=form.email.data,
-                                      role=CommunityRole(form.role.data), now=clock.now())
+        membership = service.set_role(
+            db.session,
+            community=community,
+            actor=_me(),
+            email=form.email.data,
+            role=CommunityRole(form.role.data),
+            now=clock.now(),
+        )
     except errors.DomainError as err:
         db.session.rollback()
         return _page(community, form, show_error(form, err))
     db.session.commit()
-    flash(_("%(name)s is now an organiser.", name=membership.member.name)
-          if membership.role is CommunityRole.organiser
-          else _("%(name)s is no longer an organiser.", name=membership.member.name), "success")
+    flash(
+        _("%(name)s is now an organiser.", name=membership.member.name)
+        if membership.role is CommunityRole.organiser
+        else _("%(name)s is no longer an organiser.", name=membership.member.name),
+        "success",
+    )
     return redirect(url_for(".show", slug=slug, _anchor="organisers"))

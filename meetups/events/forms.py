@@ -8,8 +8,17 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateTimeLocalField, EmailField, IntegerField, SelectChoice, SelectField, StringField,
-                     SubmitField, TextAreaField, URLField)
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import Optional
 
 from meetups.events import service
@@ -17,20 +26,58 @@ from meetups.events.models import Event, RsvpMode, StaffRole, WaitlistMode
 
 #: offered first in the zone picker: where most communities meet
 COMMON_ZONES = (
-    "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Amsterdam",
-    "Europe/Madrid", "Europe/Rome", "Europe/Stockholm", "Europe/Warsaw", "Europe/Kyiv", "Europe/Istanbul",
-    "Europe/Moscow", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney",
-    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Sao_Paulo",
-    "Africa/Lagos", "Africa/Nairobi", "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Stockholm",
+    "Europe/Warsaw",
+    "Europe/Kyiv",
+    "Europe/Istanbul",
+    "Europe/Moscow",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "UTC",
 )
 _REGIONS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
 #: the browser's datetime-local value first: WTForms renders the first format
 _LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-DATETIME_FIELDS = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at")
+DATETIME_FIELDS = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at")
 #: the form's fields, named as events.service names them
-EVENT_FIELDS = ("title", "description", "starts_at", "ends_at", "timezone", "venue_name", "venue_address",
-                "online_url", "capacity", "max_guests", "rsvp_mode", "waitlist_mode", "offer_hours",
-                "rsvp_opens_at", "rsvp_closes_at")
+EVENT_FIELDS = (
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "venue_name",
+    "venue_address",
+    "online_url",
+    "capacity",
+    "max_guests",
+    "rsvp_mode",
+    "waitlist_mode",
+    "offer_hours",
+    "offer_cutover_hours",
+    "late_offer_hours",
+    "rsvp_opens_at",
+    "rsvp_closes_at",
+    "checkin_opens_at",
+)
 
 
 def zone_names() -> list[str]:
@@ -40,8 +87,12 @@ def zone_names() -> list[str]:
 
 def _local(label, hint_required: bool = False) -> DateTimeLocalField:
     # Optional(): an empty or unreadable value reaches the service as None, which says what is missing
-    return DateTimeLocalField(label, validators=[Optional()], format=_LOCAL_FORMATS,
-                              render_kw={"required": True} if hint_required else {})
+    return DateTimeLocalField(
+        label,
+        validators=[Optional()],
+        format=_LOCAL_FORMATS,
+        render_kw={"required": True} if hint_required else {},
+    )
 
 
 def _count(label, **attrs) -> IntegerField:
@@ -49,30 +100,54 @@ def _count(label, **attrs) -> IntegerField:
 
 
 class EventForm(FlaskForm):
-    title = StringField(_l("Title"), render_kw={"required": True, "maxlength": service.TITLE_MAX,
-                                                "autocomplete": "off"})
-    description = TextAreaField(_l("Description"), render_kw={"rows": 8, "maxlength": service.DESCRIPTION_MAX})
+    title = StringField(
+        _l("Title"), render_kw={"required": True, "maxlength": service.TITLE_MAX, "autocomplete": "off"}
+    )
+    description = TextAreaField(
+        _l("Description"), render_kw={"rows": 8, "maxlength": service.DESCRIPTION_MAX}
+    )
     starts_at = _local(_l("Starts"), hint_required=True)
     ends_at = _local(_l("Ends"), hint_required=True)
     timezone = SelectField(_l("Time zone"), validate_choice=False)  # the service knows every zone
-    timezone_other = StringField(_l("Or type a zone"), render_kw={
-        "list": "zone-names", "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
-        "placeholder": "America/Argentina/Salta"})
+    timezone_other = StringField(
+        _l("Or type a zone"),
+        render_kw={
+            "list": "zone-names",
+            "autocomplete": "off",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+            "placeholder": "America/Argentina/Salta",
+        },
+    )
     venue_name = StringField(_l("Venue"), render_kw={"maxlength": 200, "autocomplete": "off"})
-    venue_address = TextAreaField(_l("Address"), render_kw={"rows": 2, "maxlength": 500,
-                                                             "autocomplete": "street-address"})
+    venue_address = TextAreaField(
+        _l("Address"), render_kw={"rows": 2, "maxlength": 500, "autocomplete": "street-address"}
+    )
     online_url = URLField(_l("Online link"), render_kw={"maxlength": 500, "placeholder": "https://"})
     capacity = _count(_l("Capacity"), min=0, placeholder=_l("No limit"))
     max_guests = _count(_l("Guests per RSVP"), min=0, max=service.MAX_GUESTS_LIMIT)
-    rsvp_mode = SelectField(_l("Who gets a seat"), default=RsvpMode.open.value, choices=[
-        SelectChoice(RsvpMode.open.value, _l("Everyone who RSVPs, while seats last")),
-        SelectChoice(RsvpMode.approval.value, _l("Only members an organiser approves"))])
-    waitlist_mode = SelectField(_l("When a seat frees up"), default=WaitlistMode.auto.value, choices=[
-        SelectChoice(WaitlistMode.auto.value, _l("Give it to the next person on the waitlist")),
-        SelectChoice(WaitlistMode.offer.value, _l("Offer it to the next person, who confirms"))])
+    rsvp_mode = SelectField(
+        _l("Who gets a seat"),
+        default=RsvpMode.open.value,
+        choices=[
+            SelectChoice(RsvpMode.open.value, _l("Everyone who RSVPs, while seats last")),
+            SelectChoice(RsvpMode.approval.value, _l("Only members an organiser approves")),
+        ],
+    )
+    waitlist_mode = SelectField(
+        _l("When a seat frees up"),
+        default=WaitlistMode.auto.value,
+        choices=[
+            SelectChoice(WaitlistMode.auto.value, _l("Give it to the next person on the waitlist")),
+            SelectChoice(WaitlistMode.offer.value, _l("Offer it to the next person, who confirms")),
+        ],
+    )
     offer_hours = _count(_l("Hours to confirm an offer"), min=1, max=service.OFFER_HOURS_MAX)
+    offer_cutover_hours = _count(_l("Offer seats instead, from this many hours before the start"), min=1, max=336)
+    late_offer_hours = _count(_l("Hours to confirm a late offer"), min=1, max=48)
     rsvp_opens_at = _local(_l("RSVPs open"))
     rsvp_closes_at = _local(_l("RSVPs close"))
+    checkin_opens_at = _local(_l("Check-in opens"))
     save = SubmitField(_l("Save draft"))
     publish = SubmitField(_l("Publish"))
 
@@ -80,10 +155,13 @@ class EventForm(FlaskForm):
         super().__init__(*args, **kwargs)
         common = list(COMMON_ZONES)
         if self.timezone.data and self.timezone.data not in common:
-            common.insert(0, self.timezone.data)  # an unusual zone stays selected instead of silently changing
+            common.insert(
+                0, self.timezone.data
+            )  # an unusual zone stays selected instead of silently changing
         rest = _("All other zones")
         self.timezone.choices = [SelectChoice(z, optgroup=_("Common")) for z in common] + [
-            SelectChoice(z, optgroup=rest) for z in zone_names() if z not in common]
+            SelectChoice(z, optgroup=rest) for z in zone_names() if z not in common
+        ]
 
     def fields(self) -> dict:
         """What the service validates: every field by its service name; a typed zone wins over the list."""
@@ -103,8 +181,14 @@ def event_data(event: Event) -> dict:
 
 
 def new_event_data(zone: str) -> dict:
-    return {"timezone": zone, "max_guests": 0, "offer_hours": 24, "rsvp_mode": RsvpMode.open.value,
-            "waitlist_mode": WaitlistMode.auto.value}
+    return {
+        "timezone": zone,
+        "max_guests": 0,
+        "offer_hours": 24,
+        "late_offer_hours": 2,
+        "rsvp_mode": RsvpMode.open.value,
+        "waitlist_mode": WaitlistMode.auto.value,
+    }
 
 
 class CancelForm(FlaskForm):
@@ -113,7 +197,12 @@ class CancelForm(FlaskForm):
 
 class StaffForm(FlaskForm):
     email = EmailField(_l("Email"), render_kw={"autocomplete": "off", "required": True, "maxlength": 254})
-    role = SelectField(_l("Role"), default=StaffRole.volunteer.value, choices=[
-        SelectChoice(StaffRole.organiser.value, _l("Organiser")),
-        SelectChoice(StaffRole.volunteer.value, _l("Volunteer")),
-        SelectChoice(StaffRole.speaker.value, _l("Speaker"))])
+    role = SelectField(
+        _l("Role"),
+        default=StaffRole.volunteer.value,
+        choices=[
+            SelectChoice(StaffRole.organiser.value, _l("Organiser")),
+            SelectChoice(StaffRole.volunteer.value, _l("Volunteer")),
+            SelectChoice(StaffRole.speaker.value, _l("Speaker")),
+        ],
+    )

@@ -32,21 +32,29 @@ def _managed_event(event_id: int) -> Event:
 
 @bp.get("/")
 def home():
-    return render_template("events/home.html", events=service.list_events(db.session, now=clock.now()),
-                           communities=communities.list_communities(db.session),
-                           can_create_community=communities.can_create_community(_me()))
+    return render_template(
+        "events/home.html",
+        events=service.list_events(db.session, now=clock.now()),
+        communities=communities.list_communities(db.session),
+        can_create_community=communities.can_create_community(_me()),
+    )
 
 
 @bp.get("/e/<int:event_id>")
 def show(event_id: int):
     event = service.get_event(db.session, event_id, viewer=_me())
-    return render_template("events/show.html", event=event, organisers=service.list_organisers(db.session, event),
-                           action_form=ActionForm(formdata=None))
+    return render_template(
+        "events/show.html",
+        event=event,
+        organisers=service.list_organisers(db.session, event),
+        action_form=ActionForm(formdata=None),
+    )
 
 
 def _form_page(form: EventForm, status: int, *, community, event: Event | None = None):
-    return render_template("events/form.html", form=form, community=community, event=event,
-                           zone_names=zone_names()), status
+    return render_template(
+        "events/form.html", form=form, community=community, event=event, zone_names=zone_names()
+    ), status
 
 
 @bp.route("/c/<slug>/events/new", methods=["GET", "POST"])
@@ -58,14 +66,24 @@ def new(slug: str):
     if not form.validate_on_submit():
         return _form_page(form, 422 if form.is_submitted() else 200, community=community)
     try:
-        event = service.create_event(db.session, community=community, actor=_me(), fields=form.fields(),
-                                     now=clock.now(), publish=form.publish.data)
+        event = service.create_event(
+            db.session,
+            community=community,
+            actor=_me(),
+            fields=form.fields(),
+            now=clock.now(),
+            publish=form.publish.data,
+        )
     except errors.DomainError as err:
         db.session.rollback()
         return _form_page(form, show_error(form, err), community=community)
     db.session.commit()
-    flash(_("Published. Everyone can see it now.") if event.is_published
-          else _("Saved as a draft. Only organisers can see it."), "success")
+    flash(
+        _("Published. Everyone can see it now.")
+        if event.is_published
+        else _("Saved as a draft. Only organisers can see it."),
+        "success",
+    )
     return redirect(url_for(".show", event_id=event.id))
 
 
@@ -118,9 +136,13 @@ def cancel(event_id: int):
 
 
 def _manage_page(event: Event, staff_form: StaffForm | None = None, status: int = 200):
-    return render_template("events/manage.html", event=event, staff=service.list_staff(db.session, event),
-                           staff_form=staff_form or StaffForm(formdata=None),
-                           action_form=ActionForm(formdata=None)), status
+    return render_template(
+        "events/manage.html",
+        event=event,
+        staff=service.list_staff(db.session, event),
+        staff_form=staff_form or StaffForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+    ), status
 
 
 @bp.get("/e/<int:event_id>/manage")
@@ -137,8 +159,9 @@ def add_staff(event_id: int):
     if not form.validate_on_submit():
         return _manage_page(event, form, 422)
     try:
-        staff = service.add_staff(db.session, event=event, actor=_me(), email=form.email.data,
-                                  role=form.role.data, now=clock.now())
+        staff = service.add_staff(
+            db.session, event=event, actor=_me(), email=form.email.data, role=form.role.data, now=clock.now()
+        )
     except errors.DomainError as err:
         db.session.rollback()
         return _manage_page(event, form, show_error(form, err))

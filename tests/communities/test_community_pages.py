@@ -24,7 +24,9 @@ def count_queries(app, session):
     statements: list[str] = []
 
     def _record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):  # the test harness's, not the page's
+        if not statement.startswith(
+            ("SAVEPOINT", "RELEASE", "ROLLBACK")
+        ):  # the test harness's, not the page's
             statements.append(statement)
 
     sqlalchemy.event.listen(engine, "before_cursor_execute", _record)
@@ -39,17 +41,25 @@ def organiser(session):
 
 @pytest.fixture
 def community(session, organiser):
-    return make_community(session, organiser=organiser, name="Berlin Pythonistas", slug="berlin-py",
-                          color="#c92a2a", description="We meet **monthly**. <script>alert(1)</script>")
+    return make_community(
+        session,
+        organiser=organiser,
+        name="Berlin Pythonistas",
+        slug="berlin-py",
+        color="#c92a2a",
+        description="We meet **monthly**. <script>alert(1)</script>",
+    )
 
 
 def membership(session, community, member) -> Membership | None:
     session.expire_all()
-    return session.scalar(select(Membership).where(Membership.community_id == community.id,
-                                                   Membership.member_id == member.id))
+    return session.scalar(
+        select(Membership).where(Membership.community_id == community.id, Membership.member_id == member.id)
+    )
 
 
 # The page
+
 
 def test_community_page_shows_name_description_colour_and_members(client, session, now, community):
     join(session, community, make_member(session))
@@ -108,8 +118,9 @@ def test_unknown_community_is_a_404(client, session, now):
     assert client.get("/c/no-such-thing").status_code == 404
 
 
-def test_community_page_runs_a_fixed_number_of_queries(client, session, now, login, organiser, community,
-                                                       count_queries):
+def test_community_page_runs_a_fixed_number_of_queries(
+    client, session, now, login, organiser, community, count_queries
+):
     login(organiser)
     count_queries.clear()
     assert client.get("/c/berlin-py").status_code == 200
@@ -128,6 +139,7 @@ def test_community_page_runs_a_fixed_number_of_queries(client, session, now, log
 
 
 # Join and leave
+
 
 def test_join_and_leave(client, session, now, login, community):
     member = login(make_member(session))
@@ -171,12 +183,20 @@ def test_the_last_organiser_cannot_leave(client, session, now, login, organiser,
 
 # Founding a community
 
+
 def test_site_admins_create_communities_and_become_organisers(client, session, now, login):
     admin = login(make_admin(session))
 
     assert client.get("/c/new").status_code == 200
-    response = client.post("/c/new", data={"slug": "rust-readers", "name": "Rust Readers",
-                                           "description": "Books about *Rust*.", "color": "#2F9E44"})
+    response = client.post(
+        "/c/new",
+        data={
+            "slug": "rust-readers",
+            "name": "Rust Readers",
+            "description": "Books about *Rust*.",
+            "color": "#2F9E44",
+        },
+    )
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/c/rust-readers"
@@ -185,17 +205,21 @@ def test_site_admins_create_communities_and_become_organisers(client, session, n
     assert membership(session, created, admin).role is CommunityRole.organiser
 
 
-@pytest.mark.parametrize(("changes", "field", "status"), [
-    ({"slug": "Not A Slug"}, "slug", 422),
-    ({"slug": "new"}, "slug", 422),
-    ({"slug": "berlin-py"}, "slug", 409),
-    ({"name": ""}, "name", 422),
-    ({"name": "x" * 101}, "name", 422),
-    ({"description": "x" * 5001}, "description", 422),
-    ({"color": "red"}, "color", 422),
-])
-def test_create_community_shows_problems_by_the_field(client, session, now, login, community, changes, field,
-                                                      status):
+@pytest.mark.parametrize(
+    ("changes", "field", "status"),
+    [
+        ({"slug": "Not A Slug"}, "slug", 422),
+        ({"slug": "new"}, "slug", 422),
+        ({"slug": "berlin-py"}, "slug", 409),
+        ({"name": ""}, "name", 422),
+        ({"name": "x" * 101}, "name", 422),
+        ({"description": "x" * 5001}, "description", 422),
+        ({"color": "red"}, "color", 422),
+    ],
+)
+def test_create_community_shows_problems_by_the_field(
+    client, session, now, login, community, changes, field, status
+):
     login(make_admin(session))
     before = session.scalar(select(func.count()).select_from(Community))
 
@@ -220,6 +244,7 @@ def test_only_site_admins_may_create_communities(client, session, now, login, me
 
 
 # Organisers
+
 
 def test_organisers_make_a_member_organiser_by_email(client, session, now, login, organiser, community):
     other = make_member(session, email="pat@example.test", name="Pat")
@@ -265,10 +290,17 @@ def test_unknown_email_is_shown_by_the_field(client, session, now, login, organi
 
 # CSRF: the test app switches it off, so a second app with it on
 
+
 @pytest.fixture
 def csrf_client(app, session, monkeypatch):
-    csrf_app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-                           "RATELIMIT_ENABLED": False, "MAIL_URL": ""})
+    csrf_app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+            "RATELIMIT_ENABLED": False,
+            "MAIL_URL": "",
+        }
+    )
     with app.app_context():
         connection = db.engines[None]
     with csrf_app.app_context():

@@ -12,11 +12,25 @@ from tests.factories import join, make_admin, make_community, make_event, make_m
 
 def event_form(**overrides) -> dict:
     """What a browser posts for a complete, valid new event (wall-clock times at the venue)."""
-    return {"title": "Python evening", "description": "Talks and *pizza*.", "starts_at": "2030-06-01T19:00",
-            "ends_at": "2030-06-01T21:30", "timezone": "Europe/Berlin", "timezone_other": "",
-            "venue_name": "Café Central", "venue_address": "Hauptstraße 1, Berlin", "online_url": "",
-            "capacity": "40", "max_guests": "1", "rsvp_mode": "open", "waitlist_mode": "auto",
-            "offer_hours": "24", "rsvp_opens_at": "", "rsvp_closes_at": "", **overrides}
+    return {
+        "title": "Python evening",
+        "description": "Talks and *pizza*.",
+        "starts_at": "2030-06-01T19:00",
+        "ends_at": "2030-06-01T21:30",
+        "timezone": "Europe/Berlin",
+        "timezone_other": "",
+        "venue_name": "Café Central",
+        "venue_address": "Hauptstraße 1, Berlin",
+        "online_url": "",
+        "capacity": "40",
+        "max_guests": "1",
+        "rsvp_mode": "open",
+        "waitlist_mode": "auto",
+        "offer_hours": "24",
+        "rsvp_opens_at": "",
+        "rsvp_closes_at": "",
+        **overrides,
+    }
 
 
 @pytest.fixture
@@ -31,8 +45,9 @@ def community(session, organiser):
 
 @pytest.fixture
 def event(session, community):
-    return make_event(session, community=community, title="Summer talks",
-                      starts_at=datetime(2030, 6, 1, 17, tzinfo=UTC))
+    return make_event(
+        session, community=community, title="Summer talks", starts_at=datetime(2030, 6, 1, 17, tzinfo=UTC)
+    )
 
 
 def count(session, model) -> int:
@@ -41,8 +56,10 @@ def count(session, model) -> int:
 
 # Creating events
 
-def test_new_event_form_starts_in_london_and_offers_common_zones_first(client, session, now, login, organiser,
-                                                                        community):
+
+def test_new_event_form_starts_in_london_and_offers_common_zones_first(
+    client, session, now, login, organiser, community
+):
     login(organiser)
 
     page = client.get(f"/c/{community.slug}/events/new")
@@ -55,8 +72,9 @@ def test_new_event_form_starts_in_london_and_offers_common_zones_first(client, s
     assert "Save draft" in page.text and "Publish" in page.text
 
 
-def test_new_event_form_starts_in_the_zone_the_community_used_last(client, session, now, login, organiser,
-                                                                    community):
+def test_new_event_form_starts_in_the_zone_the_community_used_last(
+    client, session, now, login, organiser, community
+):
     make_event(session, community=community, timezone="Asia/Tokyo")
     login(organiser)
 
@@ -65,8 +83,9 @@ def test_new_event_form_starts_in_the_zone_the_community_used_last(client, sessi
     assert '<option selected value="Asia/Tokyo">' in page.text
 
 
-def test_publish_creates_a_published_event_at_the_venues_wall_clock(client, session, now, login, organiser,
-                                                                    community):
+def test_publish_creates_a_published_event_at_the_venues_wall_clock(
+    client, session, now, login, organiser, community
+):
     login(organiser)
 
     response = client.post(f"/c/{community.slug}/events/new", data={**event_form(), "publish": "1"})
@@ -96,13 +115,29 @@ def test_save_draft_keeps_it_hidden(client, session, now, login, organiser, comm
 def test_new_event_with_every_option(client, session, now, login, organiser, community):
     login(organiser)
 
-    client.post(f"/c/{community.slug}/events/new", data={**event_form(
-        capacity="", rsvp_mode="approval", waitlist_mode="offer", offer_hours="6", online_url="https://x.test/a",
-        rsvp_opens_at="2030-05-01T09:00", rsvp_closes_at="2030-06-01T12:00"), "publish": "1"})
+    client.post(
+        f"/c/{community.slug}/events/new",
+        data={
+            **event_form(
+                capacity="",
+                rsvp_mode="approval",
+                waitlist_mode="offer",
+                offer_hours="6",
+                online_url="https://x.test/a",
+                rsvp_opens_at="2030-05-01T09:00",
+                rsvp_closes_at="2030-06-01T12:00",
+            ),
+            "publish": "1",
+        },
+    )
 
     event = session.scalar(select(Event).where(Event.community_id == community.id))
     assert event.capacity is None
-    assert (event.rsvp_mode, event.waitlist_mode, event.offer_hours) == (RsvpMode.approval, WaitlistMode.offer, 6)
+    assert (event.rsvp_mode, event.waitlist_mode, event.offer_hours) == (
+        RsvpMode.approval,
+        WaitlistMode.offer,
+        6,
+    )
     assert event.rsvp_opens_at == datetime(2030, 5, 1, 7, tzinfo=UTC)
     assert event.rsvp_closes_at == datetime(2030, 6, 1, 10, tzinfo=UTC)
     assert event.online_url == "https://x.test/a"
@@ -111,46 +146,57 @@ def test_new_event_with_every_option(client, session, now, login, organiser, com
 def test_a_typed_zone_wins_over_the_list(client, session, now, login, organiser, community):
     login(organiser)
 
-    client.post(f"/c/{community.slug}/events/new",
-                data={**event_form(timezone="Europe/Berlin", timezone_other=" America/Argentina/Salta "),
-                      "publish": "1"})
+    client.post(
+        f"/c/{community.slug}/events/new",
+        data={
+            **event_form(timezone="Europe/Berlin", timezone_other=" America/Argentina/Salta "),
+            "publish": "1",
+        },
+    )
 
     event = session.scalar(select(Event).where(Event.community_id == community.id))
     assert event.timezone == "America/Argentina/Salta"
     assert event.starts_at == datetime(2030, 6, 1, 22, tzinfo=UTC)  # 19:00 at UTC-3
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"title": "  "}, "title", "Please fill in Title."),
-    ({"title": "x" * 201}, "title", "Title can be at most 200 characters."),
-    ({"description": "x" * 20_001}, "description", "Description can be at most 20000 characters."),
-    ({"ends_at": "2030-06-01T18:00"}, "ends_at", "The event must end after it starts."),
-    ({"starts_at": ""}, "starts_at", "Please say when the event starts."),
-    ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Please choose a time zone from the list"),
-    ({"timezone": "Europe/Berlin", "timezone_other": "Berlin"}, "timezone", "Please choose a time zone"),
-    ({"capacity": "-1"}, "capacity", "Capacity must be between 0 and 1000000."),
-    ({"capacity": "lots"}, "capacity", "Not a valid integer value."),
-    ({"max_guests": "99"}, "max_guests", "Guests per RSVP must be between 0 and 20."),
-    ({"online_url": "ftp://x.test"}, "online_url", "The online link must start with https://"),
-    ({"starts_at": "tomorrow"}, "starts_at", "Not a valid datetime value."),
-    ({"rsvp_mode": "lottery"}, "rsvp_mode", "Not a valid choice."),
-    ({"rsvp_closes_at": "2030-06-02T09:00"}, "rsvp_closes_at", "RSVPs must close before the event ends."),
-])
-def test_bad_input_is_shown_by_its_field_and_nothing_is_saved(client, session, now, login, organiser, community,
-                                                              changes, field, message):
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"title": "  "}, "title", "Please fill in Title."),
+        ({"title": "x" * 201}, "title", "Title can be at most 200 characters."),
+        ({"description": "x" * 20_001}, "description", "Description can be at most 20000 characters."),
+        ({"ends_at": "2030-06-01T18:00"}, "ends_at", "The event must end after it starts."),
+        ({"starts_at": ""}, "starts_at", "Please say when the event starts."),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Please choose a time zone from the list"),
+        ({"timezone": "Europe/Berlin", "timezone_other": "Berlin"}, "timezone", "Please choose a time zone"),
+        ({"capacity": "-1"}, "capacity", "Capacity must be between 0 and 1000000."),
+        ({"capacity": "lots"}, "capacity", "Not a valid integer value."),
+        ({"max_guests": "99"}, "max_guests", "Guests per RSVP must be between 0 and 20."),
+        ({"online_url": "ftp://x.test"}, "online_url", "The online link must start with https://"),
+        ({"starts_at": "tomorrow"}, "starts_at", "Not a valid datetime value."),
+        ({"rsvp_mode": "lottery"}, "rsvp_mode", "Not a valid choice."),
+        ({"rsvp_closes_at": "2030-06-02T09:00"}, "rsvp_closes_at", "RSVPs must close before the event ends."),
+    ],
+)
+def test_bad_input_is_shown_by_its_field_and_nothing_is_saved(
+    client, session, now, login, organiser, community, changes, field, message
+):
     login(organiser)
 
     page = client.post(f"/c/{community.slug}/events/new", data={**event_form(**changes), "publish": "1"})
 
     assert page.status_code == 422
     assert f'<p class="field-error" id="{field}-error">{message}' in page.text
-    assert f'aria-describedby="{field}-error"' in page.text or f'aria-describedby="{field}-hint {field}-error"' in \
-        page.text
+    assert (
+        f'aria-describedby="{field}-error"' in page.text
+        or f'aria-describedby="{field}-hint {field}-error"' in page.text
+    )
     assert count(session, Event) == 0
     assert 'value="Café Central"' in page.text  # what they typed is kept
 
 
 # Editing
+
 
 def test_edit_form_is_prefilled_in_the_events_zone(client, session, now, login, organiser, event):
     login(organiser)
@@ -166,9 +212,19 @@ def test_edit_form_is_prefilled_in_the_events_zone(client, session, now, login, 
 def test_edit_saves_the_changes(client, session, now, login, organiser, event):
     login(organiser)
 
-    response = client.post(f"/e/{event.id}/edit", data={**event_form(
-        title="Summer talks, moved", starts_at="2030-06-02T18:00", ends_at="2030-06-02T20:00",
-        timezone="Europe/London", capacity=""), "save": "1"})
+    response = client.post(
+        f"/e/{event.id}/edit",
+        data={
+            **event_form(
+                title="Summer talks, moved",
+                starts_at="2030-06-02T18:00",
+                ends_at="2030-06-02T20:00",
+                timezone="Europe/London",
+                capacity="",
+            ),
+            "save": "1",
+        },
+    )
 
     assert response.status_code == 302
     session.refresh(event)
@@ -204,6 +260,7 @@ def test_a_cancelled_event_cannot_be_edited(client, session, now, login, organis
 
 
 # Publishing and cancelling
+
 
 def test_publish_makes_a_draft_public(client, session, now, login, organiser, community):
     draft = make_event(session, community=community, status=EventStatus.draft, published_at=None)
@@ -257,6 +314,7 @@ def test_cancel_refuses_a_reason_that_is_too_long(client, session, now, login, o
 
 
 # The dashboard and staff
+
 
 def test_manage_page_shows_the_summary_and_staff(client, session, now, login, organiser, event):
     volunteer = make_member(session, name="Vera Volunteer")
@@ -342,25 +400,33 @@ ORGANISER_ENDPOINTS = [
 
 def snapshot(session) -> tuple:
     session.expire_all()
-    events = session.execute(select(Event.id, Event.title, Event.status, Event.sequence, Event.cancel_reason)
-                             .order_by(Event.id)).all()
+    events = session.execute(
+        select(Event.id, Event.title, Event.status, Event.sequence, Event.cancel_reason).order_by(Event.id)
+    ).all()
     roles = session.execute(select(Membership.member_id, Membership.role).order_by(Membership.id)).all()
     return (count(session, Event), count(session, EventStaff), count(session, Community), events, roles)
 
 
-@pytest.mark.parametrize(("method", "path", "data"), ORGANISER_ENDPOINTS, ids=lambda v: v if isinstance(v, str)
-                         else None)
+@pytest.mark.parametrize(
+    ("method", "path", "data"), ORGANISER_ENDPOINTS, ids=lambda v: v if isinstance(v, str) else None
+)
 @pytest.mark.parametrize("who", ["stranger", "member"])
-def test_organiser_endpoints_refuse_others_and_write_nothing(client, session, now, login, community, event,
-                                                             method, path, data, who):
+def test_organiser_endpoints_refuse_others_and_write_nothing(
+    client, session, now, login, community, event, method, path, data, who
+):
     draft = make_event(session, community=community, status=EventStatus.draft, published_at=None)
     staff = make_staff(session, event, make_member(session), StaffRole.volunteer)
     member = make_member(session)
     join(session, community, member)
     if who == "member":
         login(member)
-    values = {"slug": community.slug, "event": event.id, "draft": draft.id, "staff": staff.id,
-              "member_email": member.email}
+    values = {
+        "slug": community.slug,
+        "event": event.id,
+        "draft": draft.id,
+        "staff": staff.id,
+        "member_email": member.email,
+    }
     url = path.format(**values)
     body = {k: v.format(**values) for k, v in data.items()} if data is not None else None
     before = snapshot(session)

@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ORIGIN = "http://meetups.test"
 SUMMER_EVENING = datetime(2030, 6, 1, 17, 0, tzinfo=UTC)  # 19:00 in Berlin
+TAP_TARGETS_UNDER_44PX = """() => [
+    ...document.querySelectorAll("main .button, main button, main input, main select")
+    ].filter(el => el.offsetParent && el.type !== "hidden" && el.getBoundingClientRect().height < 44)
+    .map(el => el.outerHTML.slice(0, 80))"""
 
 
 @pytest.fixture(scope="module")
@@ -29,20 +33,23 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless=new", "--no-sandbox",
-                                                                         "--disable-gpu", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        )
         yield browser
         browser.close()
 
 
 @pytest.fixture
 def open_page(chromium, client):
-    """Open a path of the app in a phone-sized browser in the given zone; returns the page and the POSTs seen."""
+    """Open a path of the app in a phone-sized browser in a zone; returns the page and the POSTs it sent."""
     contexts = []
 
     def _open(path: str, zone: str = "Europe/Berlin", width: int = 360):
-        context = chromium.new_context(viewport={"width": width, "height": 740}, timezone_id=zone,
-                                       locale="en-GB")
+        context = chromium.new_context(
+            viewport={"width": width, "height": 740}, timezone_id=zone, locale="en-GB"
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         posts: list[str] = []
@@ -55,8 +62,9 @@ def open_page(chromium, client):
                 posts.append(url)
                 return route.fulfill(status=204)
             response = client.get(url)
-            return route.fulfill(status=response.status_code, body=response.data,
-                                 content_type=response.content_type)
+            return route.fulfill(
+                status=response.status_code, body=response.data, content_type=response.content_type
+            )
 
         context.route(f"{ORIGIN}/**", _serve)
         page = context.new_page()
@@ -114,21 +122,26 @@ def test_removing_staff_asks_first(session, now, open_page, login, client):
     assert posts == []
 
 
-@pytest.mark.parametrize("path", ["/", "/c/{slug}", "/e/{event}", "/e/{event}/manage", "/c/{slug}/events/new",
-                                  "/e/{event}/edit"])
+@pytest.mark.parametrize(
+    "path", ["/", "/c/{slug}", "/e/{event}", "/e/{event}/manage", "/c/{slug}/events/new", "/e/{event}/edit"]
+)
 def test_pages_fit_a_360px_phone(session, now, open_page, login, path):
     organiser = make_member(session)
     community = make_community(session, organiser=organiser, description="A " + "very " * 40 + "long line.")
-    event = make_event(session, community=community, title="A rather long event title " * 3,
-                       venue_address="Karl-Marx-Allee 123, 10243 Berlin-Friedrichshain, Deutschland",
-                       online_url="https://meet.example.org/" + "x" * 80)
+    event = make_event(
+        session,
+        community=community,
+        title="A rather long event title " * 3,
+        venue_address="Karl-Marx-Allee 123, 10243 Berlin-Friedrichshain, Deutschland",
+        online_url="https://meet.example.org/" + "x" * 80,
+    )
     make_staff(session, event, make_member(session, name="Vera Volunteer"), StaffRole.volunteer)
     login(organiser)
 
     page, _posts = open_page(path.format(slug=community.slug, event=event.id))
 
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
-    small = page.evaluate("""() => [...document.querySelectorAll('main .button, main button, main input, main select')]
-        .filter(el => el.offsetParent && el.type !== 'hidden' && el.getBoundingClientRect().height < 44)
-        .map(el => el.outerHTML.slice(0, 80))""")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        "the page scrolls sideways"
+    )
+    small = page.evaluate(TAP_TARGETS_UNDER_44PX)
     assert small == [], "tap targets under 44px"

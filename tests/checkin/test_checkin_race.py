@@ -1,0 +1,79 @@
+"""Two scanners sync batches for the same tickets at the same moment, against gunicorn workers on the test
+database (PostgreSQL in CI): one check-in per ticket, and the earliest scan time kept."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from meetups.accounts import service as accounts
+from meetups.accounts.models import Member
+from meetups.checkin.models import CheckIn
+from meetups.communities.models import Community
+from meetups.events.models import Event, EventStaff, EventStatus, StaffRole
+from meetups.rsvps.models import Rsvp, RsvpStatus
+from tests.servers import create_schema, fresh_database, gunicorn
+
+pytestmark = pytest.mark.slow
+TICKETS = 30
+
+
+def _seed(database_url: str, now: datetime) -> tuple[int, list[str], list[str]]:
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        event = Event(community=Community(slug="door", name="Door", created_at=now), title="Race at the door",
+                      starts_at=now + timedelta(minutes=30), ends_at=now + timedelta(hours=3),
+                      timezone="Europe/Berlin", capacity=None, status=EventStatus.published, created_at=now,
+                      updated_at=now)
+        scanners = [Member(email=f"scanner{i}@example.test", name=f"Scanner {i}", created_at=now) for i in range(2)]
+        session.add_all([event, *scanners])
+        session.flush()
+        session.add_all([EventStaff(event=event, member=m, role=StaffRole.volunteer, added_at=now) for m in scanners])
+        codes = [f"race-ticket-{i:04d}-abcdefghij" for i in range(TICKETS)]
+        for i, code in enumerate(codes):
+            member = Member(email=f"guest{i}@example.test", name=f"Guest {i}", created_at=now)
+            session.add(Rsvp(event=event, member=member, status=RsvpStatus.going, ticket_code=code, created_at=now,
+                             updated_at=now))
+        tokens = [accounts.create_token(session, m, name="door", now=now)[1] for m in scanners]
+        session.commit()
+        event_id = event.id
+    engine.dispose()
+    return event_id, codes, tokens
+
+
+def test_concurrent_batches_from_two_scanners_keep_one_checkin_with_the_earliest_time():
+    now = datetime.now(UTC).replace(microsecond=0)
+    with fresh_database() as database_url:
+        create_schema(database_url)
+        event_id, codes, tokens = _seed(database_url, now)
+        # scanner 0 saw even tickets first, scanner 1 saw odd tickets first: each batch wins half
+        batches = []
+        for s, token in enumerate(tokens):
+            items = [{"code": code, "client_scan_id": f"s{s}-{i}",
+                      "scanned_at": (now - timedelta(minutes=20 if i % 2 == s else 10, seconds=i)).isoformat()}
+                     for i, code in enumerate(codes)]
+            batches.append((token, items if s == 0 else items[::-1]))  # opposite orders: no deadlock either
+        with gunicorn(database_url, workers=4) as url:
+            def send(batch):
+                token, items = batch
+                return requests.post(f"{url}/api/v1/events/{event_id}/checkins/batch", json={"checkins": items},
+                                     headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+            for order in (batches, batches[::-1]):  # both orders; the second round is a replay
+                with ThreadPoolExecutor(max_workers=2) as pool:
+                    responses = list(pool.map(send, order))
+                assert [r.status_code for r in responses] == [200, 200], [r.text for r in responses]
+        engine = create_engine(database_url)
+        with Session(engine) as session:
+            live = session.scalars(select(CheckIn).where(CheckIn.undone_at.is_(None))).all()
+            scanners = {m.id: m.email for m in session.scalars(select(Member))}
+            rsvps = {r.id: r.ticket_code for r in session.scalars(select(Rsvp))}
+        engine.dispose()
+        assert len(live) == TICKETS  # one check-in per ticket
+        for checkin in live:
+            i = codes.index(rsvps[checkin.rsvp_id])
+            assert checkin.checked_in_at == now - timedelta(minutes=20, seconds=i)  # the earliest scan stands
+            assert scanners[checkin.scanned_by_id] == f"scanner{i % 2}@example.test"

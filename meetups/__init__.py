@@ -17,6 +17,8 @@ from meetups.notify import service as notify
 def _blueprints():
     from meetups.accounts import api as accounts_api
     from meetups.accounts import views as accounts_views
+    from meetups.calendars import api as calendars_api
+    from meetups.calendars import views as calendars_views
     from meetups.checkin import api as checkin_api
     from meetups.checkin import views as checkin_views
     from meetups.communities import api as communities_api
@@ -30,6 +32,7 @@ def _blueprints():
         (events_views.bp, None), (communities_views.bp, None), (accounts_views.bp, None), (rsvps_views.bp, None),
         (accounts_api.bp, "/api/v1"), (communities_api.bp, "/api/v1"), (events_api.bp, "/api/v1"),
         (rsvps_api.bp, "/api/v1"), (checkin_views.bp, None), (checkin_api.bp, "/api/v1"),
+        (calendars_views.bp, None), (calendars_api.bp, "/api/v1"),
     ]
 
 

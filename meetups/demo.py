@@ -20,7 +20,10 @@ from meetups.accounts.models import Member
 from meetups.communities import service as communities
 from meetups.communities.models import Community, CommunityRole
 from meetups.events import service as events
-from meetups.events.models import Event, EventStaff, StaffRole
+from meetups.events.models import Event, EventStaff, EventStatus, StaffRole, WaitlistMode
+from meetups.rsvps import service as rsvps
+from meetups.rsvps import waitlist
+from meetups.rsvps.models import Rsvp, RsvpStatus
 
 # (role, email, password, name): printed after every run so anyone can try each chair.
 LOGINS = [
@@ -176,6 +179,7 @@ def load(session: Session, *, now: datetime) -> DemoResult:
     _demo_memberships(session, result, now)
     _demo_events(session, result, now)
     _demo_staff(session, result, now)
+    _demo_rsvps(session, result, now)
     session.flush()
     return result
 
@@ -300,3 +304,46 @@ def _demo_staff(session: Session, result: DemoResult, now: datetime) -> None:
             now=now,
         )
         result.created += 1
+
+
+def _demo_rsvps(session: Session, result: DemoResult, now: datetime) -> None:
+    """Upcoming events fill up through the real RSVP rules (the small one to a waitlist, the offer-mode one
+    with a held seat, the approval one with requests); past events get the attendance they had."""
+    people = list(
+        session.scalars(select(Member).where(Member.email.like("%@example.org")).order_by(Member.id))
+    )
+    regulars = [m for m in people if m.email not in {e for _r, e, _p, _n in LOGINS}]
+    demo_member = result.people["member"]
+    for index, event in enumerate(result.events):
+        if session.scalar(select(Rsvp.id).where(Rsvp.event_id == event.id).limit(1)) is not None:
+            continue  # already filled on an earlier run
+        if event.status is not EventStatus.published:
+            continue
+        wanted = len(regulars) if event.capacity is None else min(len(regulars), event.capacity + 4)
+        crowd = regulars[index % 7 :] + regulars[: index % 7]
+        if event.has_ended(now):
+            _past_rsvps(session, event, crowd[: wanted * 2 // 3], now)
+            continue
+        for n, member in enumerate(crowd[:wanted]):
+            guests = 1 if event.max_guests and n % 4 == 0 else 0
+            rsvps.save_rsvp(session, event_id=event.id, member=member, guests=guests, now=now)
+            result.created += 1
+        if index < 4:  # the demo member has something to look at: going, waitlisted, a held seat
+            rsvps.save_rsvp(session, event_id=event.id, member=demo_member, now=now)
+        if event.waitlist_mode is WaitlistMode.offer:
+            rsvps.cancel_rsvp(session, event_id=event.id, member=crowd[0], now=now)  # a seat to offer
+
+
+def _past_rsvps(session: Session, event: Event, crowd: list[Member], now: datetime) -> None:
+    for member in crowd:
+        session.add(
+            Rsvp(
+                event=event,
+                member=member,
+                status=RsvpStatus.going,
+                guests=0,
+                created_at=event.created_at,
+                updated_at=event.created_at,
+                ticket_code=waitlist.new_ticket_code(),
+            )
+        )

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -53,6 +54,13 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _limits_off_for_this_app() -> bool:
+    """Flask-Limiter keeps its on/off switch on this shared object, so the app set up last would decide for
+    every app in the process (tests make several); each app's own RATELIMIT_ENABLED decides instead."""
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
 
 
 def harden_sqlite(engine: Engine) -> None:

@@ -1,6 +1,10 @@
 """Door pages: the member's ticket, the volunteers' scanner, and door links for volunteers without accounts."""
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+import json
+from pathlib import Path
+
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request,
+                   send_from_directory, session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -51,6 +55,29 @@ def scanner(event_id: int):
     response = make_response(render_template("checkin/scanner.html", event=event, door_token=door_token,
                                              scanner=who))
     response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/scanner-sw.js")
+def scanner_service_worker():
+    """The scanner's service worker, built into static/build/ (npm run build). Served from the root so its
+    scope may cover /e/<id>/checkin; never cached by HTTP, so phones see a new build on their next visit."""
+    response = send_from_directory(Path(current_app.static_folder) / "build", "scanner-sw.js", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/e/<int:event_id>/checkin/manifest.webmanifest")
+def scanner_manifest(event_id: int):
+    """static/manifest.webmanifest, pointed at this event's scanner, so "Add to home screen" opens the door."""
+    with open(Path(current_app.static_folder) / "manifest.webmanifest", encoding="utf-8") as file:
+        manifest = json.load(file)
+    start = url_for("checkin.scanner", event_id=event_id)
+    manifest.update(id=start, start_url=start, scope=start, name=_("Meetups check-in"), short_name=_("Check-in"),
+                    description=_("Scan tickets at the door, online or offline."))
+    response = make_response(json.dumps(manifest, ensure_ascii=False))
+    response.mimetype = "application/manifest+json"
     return response
 
 

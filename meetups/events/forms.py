@@ -143,7 +143,9 @@ class EventForm(FlaskForm):
         ],
     )
     offer_hours = _count(_l("Hours to confirm an offer"), min=1, max=service.OFFER_HOURS_MAX)
-    offer_cutover_hours = _count(_l("Offer seats instead, from this many hours before the start"), min=1, max=336)
+    offer_cutover_hours = _count(
+        _l("Offer seats instead, from this many hours before the start"), min=1, max=336
+    )
     late_offer_hours = _count(_l("Hours to confirm a late offer"), min=1, max=48)
     rsvp_opens_at = _local(_l("RSVPs open"))
     rsvp_closes_at = _local(_l("RSVPs close"))

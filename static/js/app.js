@@ -1,6 +1,7 @@
 /* Meetups: small enhancements on top of pages that work without JavaScript.
    - <time datetime data-zone>: add "(19:00 your time)" when the reader's clock differs from the event's zone
-   - <button data-copy="text">: copy the text to the clipboard and say so
+   - <button data-copy="text or field id" data-copied="Copied">: copy to the clipboard and say so
+   - <span class="countdown" data-deadline>: how long a held seat stays held
    - <form data-confirm="question">: ask before submitting */
 (function () {
   "use strict";
@@ -84,7 +85,7 @@
     return ok ? Promise.resolve() : Promise.reject(new Error("copy failed"));
   }
 
-  function announce(button, message) {
+  function announce(message) {
     var live = document.getElementById("copy-status");
     if (!live) {
       live = document.createElement("p");
@@ -94,24 +95,56 @@
       document.body.appendChild(live);
     }
     live.textContent = message;
-    button.setAttribute("data-copied", "true");
-    window.setTimeout(function () {
-      button.removeAttribute("data-copied");
-    }, 2000);
+  }
+
+  // data-copy holds the text itself, or the id of a field whose value to copy (which is then selected)
+  function copiedText(button) {
+    var value = button.getAttribute("data-copy");
+    var source = value && document.getElementById(value);
+    if (!source) return value;
+    if (source.select) source.select();
+    return source.value !== undefined ? source.value : source.textContent;
   }
 
   function onCopy(event) {
     var button = event.target.closest("[data-copy]");
     if (!button) return;
     event.preventDefault();
-    var text = button.getAttribute("data-copy");
+    var text = copiedText(button);
     var copy = navigator.clipboard && window.isSecureContext
-      ? navigator.clipboard.writeText(text)
+      ? navigator.clipboard.writeText(text).catch(function () { return fallbackCopy(text); })
       : fallbackCopy(text);
-    copy.then(
-      function () { announce(button, button.getAttribute("data-copied-text") || "Copied"); },
-      function () { window.prompt(button.getAttribute("data-copy-prompt") || "Copy:", text); }
-    );
+    copy.then(function () {
+      var done = button.getAttribute("data-copied") || "Copied";
+      if (!button.hasAttribute("data-label")) button.setAttribute("data-label", button.textContent);
+      button.textContent = done;
+      announce(done);
+      window.setTimeout(function () { button.textContent = button.getAttribute("data-label"); }, 2500);
+    }, function () {
+      window.prompt(button.getAttribute("data-copy-prompt") || "", text);
+    });
+  }
+
+  // <span class="countdown" data-deadline="ISO time">: "in 3 hours", in the page's language
+  function countdowns() {
+    var spans = document.querySelectorAll(".countdown[data-deadline]");
+    if (!spans.length || !window.Intl || !Intl.RelativeTimeFormat) return;
+    var words = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+    function tick() {
+      spans.forEach(function (span) {
+        var left = (new Date(span.getAttribute("data-deadline")).getTime() - Date.now()) / 60000;
+        if (isNaN(left) || left <= 0) {
+          span.textContent = "";
+          return;
+        }
+        var text = left < 90 ? words.format(Math.ceil(left), "minute")
+          : left < 48 * 60 ? words.format(Math.round(left / 60), "hour")
+          : words.format(Math.round(left / 1440), "day");
+        if (span.textContent !== "(" + text + ")") span.textContent = "(" + text + ")";
+      });
+    }
+    tick();
+    window.setInterval(tick, 60000);
   }
 
   function onSubmit(event) {
@@ -122,6 +155,7 @@
 
   function start() {
     localTimes();
+    countdowns();
     document.addEventListener("click", onCopy);
     document.addEventListener("submit", onSubmit);
   }

@@ -52,16 +52,20 @@ def test_signup_creates_the_member_and_a_token_that_works(client, session, now, 
 
 def test_signup_with_a_taken_address_is_a_conflict(client, session):
     make_member(session, email="ada@example.com")
-    error = _error(client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "ADA@example.com"}), 409,
-                   "email_taken")
+    error = _error(
+        client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "ADA@example.com"}), 409, "email_taken"
+    )
     assert error["field"] == "email"
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"email": "not-an-email"}, "email"),
-    ({"password": "short"}, "password"),
-    ({"name": " "}, "name"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"password": "short"}, "password"),
+        ({"name": " "}, "name"),
+    ],
+)
 def test_signup_refusals_name_the_field(client, session, changes, field):
     error = _error(client.post("/api/v1/auth/signup", json={**SIGNUP, **changes}), 422, "invalid_input")
     assert error["field"] == field
@@ -70,8 +74,9 @@ def test_signup_refusals_name_the_field(client, session, changes, field):
 
 def test_auth_token_trades_a_password_for_a_token(client, session, now):
     member = make_member(session)
-    response = client.post("/api/v1/auth/token", json={"email": member.email, "password": PASSWORD,
-                                                       "name": "door scanner"})
+    response = client.post(
+        "/api/v1/auth/token", json={"email": member.email, "password": PASSWORD, "name": "door scanner"}
+    )
     assert response.status_code == 201
     token = session.get(ApiToken, response.json["id"])
     assert token.member_id == member.id and token.name == "door scanner"
@@ -81,10 +86,16 @@ def test_auth_token_trades_a_password_for_a_token(client, session, now):
 
 def test_auth_token_gives_nothing_away_about_which_part_was_wrong(client, session):
     member = make_member(session)
-    wrong = _error(client.post("/api/v1/auth/token", json={"email": member.email, "password": "nope nope"}), 401,
-                   "invalid_credentials")
-    unknown = _error(client.post("/api/v1/auth/token", json={"email": "nobody@example.com", "password": "x"}), 401,
-                     "invalid_credentials")
+    wrong = _error(
+        client.post("/api/v1/auth/token", json={"email": member.email, "password": "nope nope"}),
+        401,
+        "invalid_credentials",
+    )
+    unknown = _error(
+        client.post("/api/v1/auth/token", json={"email": "nobody@example.com", "password": "x"}),
+        401,
+        "invalid_credentials",
+    )
     assert wrong == unknown
 
 
@@ -95,7 +106,9 @@ def test_me_needs_a_caller(client):
     _error(client.get("/api/v1/me"), 401, "login_required")
 
 
-@pytest.mark.parametrize("header", ["Bearer mtk_not-a-real-token", "Bearer nonsense", "Basic YWRhOnB3", "Bearer"])
+@pytest.mark.parametrize(
+    "header", ["Bearer mtk_not-a-real-token", "Bearer nonsense", "Basic YWRhOnB3", "Bearer"]
+)
 def test_a_bad_authorization_header_is_a_401(client, session, header):
     _error(client.get("/api/v1/me", headers={"Authorization": header}), 401, "login_required")
 
@@ -131,7 +144,9 @@ def test_a_token_records_when_it_was_last_used_even_on_reads(client, session, no
 def test_patch_me_changes_only_what_is_sent(client, session):
     member = make_member(session, name="Grace Hopper", pronouns="she/her", bio="Admiral.")
     headers = bearer(session, member)
-    response = client.patch("/api/v1/me", headers=headers, json={"bio": "Found the first bug.", "locale": "ru"})
+    response = client.patch(
+        "/api/v1/me", headers=headers, json={"bio": "Found the first bug.", "locale": "ru"}
+    )
     assert response.status_code == 200, response.json
     assert response.json["member"]["name"] == "Grace Hopper"
     assert response.json["member"]["pronouns"] == "she/her"
@@ -141,28 +156,46 @@ def test_patch_me_changes_only_what_is_sent(client, session):
     assert response.json["member"]["locale"] is None
     session.expire_all()
     assert session.get(Member, member.id).locale == ""
-    assert client.patch("/api/v1/me", headers=headers, json={}).json["member"]["bio"] == "Found the first bug."
+    assert (
+        client.patch("/api/v1/me", headers=headers, json={}).json["member"]["bio"] == "Found the first bug."
+    )
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"name": ""}, "name"),
-    ({"name": "x" * 101}, "name"),
-    ({"pronouns": "x" * 41}, "pronouns"),
-    ({"bio": "x" * 1001}, "bio"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"pronouns": "x" * 41}, "pronouns"),
+        ({"bio": "x" * 1001}, "bio"),
+    ],
+)
 def test_patch_me_refuses_what_does_not_fit(client, session, body, field):
     member = make_member(session, name="Kept Name")
-    error = _error(client.patch("/api/v1/me", headers=bearer(session, member), json=body), 422, "invalid_input")
+    error = _error(
+        client.patch("/api/v1/me", headers=bearer(session, member), json=body), 422, "invalid_input"
+    )
     assert error["field"] == field
     session.expire_all()
     assert session.get(Member, member.id).name == "Kept Name"
 
 
-@pytest.mark.parametrize("body", [{"name": None}, {"name": 5}, {"locale": "de"}, {"bio": ["a"]},
-                                  {"email": "new@example.com"}, {"is_admin": True}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": None},
+        {"name": 5},
+        {"locale": "de"},
+        {"bio": ["a"]},
+        {"email": "new@example.com"},
+        {"is_admin": True},
+    ],
+)
 def test_patch_me_refuses_wrong_types_and_fields_it_does_not_know(client, session, body):
     member = make_member(session)
-    error = _error(client.patch("/api/v1/me", headers=bearer(session, member), json=body), 422, "invalid_input")
+    error = _error(
+        client.patch("/api/v1/me", headers=bearer(session, member), json=body), 422, "invalid_input"
+    )
     assert set(error["fields"]) == set(body)
     session.expire_all()
     assert session.get(Member, member.id).is_admin is False
@@ -181,8 +214,13 @@ def test_tokens_are_listed_without_their_secrets_created_and_revoked(client, ses
     listed = client.get("/api/v1/me/tokens", headers=headers)
     assert listed.status_code == 200
     assert [token["name"] for token in listed.json["tokens"]] == ["t", "kitchen tablet"]
-    assert listed.json["tokens"][1] == {"id": token_id, "name": "kitchen tablet", "prefix": plain[:10],
-                                        "created_at": "2030-04-01T12:00:00+00:00", "last_used_at": None}
+    assert listed.json["tokens"][1] == {
+        "id": token_id,
+        "name": "kitchen tablet",
+        "prefix": plain[:10],
+        "created_at": "2030-04-01T12:00:00+00:00",
+        "last_used_at": None,
+    }
     assert plain not in listed.text
 
     assert client.delete(f"/api/v1/me/tokens/{token_id}", headers=headers).status_code == 204
@@ -200,54 +238,81 @@ def test_nobody_revokes_someone_elses_token(client, session, now):
     owner = make_member(session)
     token, _plain = service.create_token(session, owner, name="phone", now=now)
     stranger = make_member(session)
-    _error(client.delete(f"/api/v1/me/tokens/{token.id}", headers=bearer(session, stranger)), 404, "not_found")
+    _error(
+        client.delete(f"/api/v1/me/tokens/{token.id}", headers=bearer(session, stranger)), 404, "not_found"
+    )
     assert session.get(ApiToken, token.id) is not None
 
 
-MEMBER_ENDPOINTS = [("GET", "/api/v1/me"), ("PATCH", "/api/v1/me"), ("GET", "/api/v1/me/tokens"),
-                    ("POST", "/api/v1/me/tokens"), ("DELETE", "/api/v1/me/tokens/1")]
+MEMBER_ENDPOINTS = [
+    ("GET", "/api/v1/me"),
+    ("PATCH", "/api/v1/me"),
+    ("GET", "/api/v1/me/tokens"),
+    ("POST", "/api/v1/me/tokens"),
+    ("DELETE", "/api/v1/me/tokens/1"),
+]
 
 
 @pytest.mark.parametrize(("method", "path"), MEMBER_ENDPOINTS)
 def test_member_endpoints_refuse_strangers(client, method, path):
-    _error(client.open(path, method=method, json={} if method in ("POST", "PATCH") else None), 401,
-           "login_required")
+    _error(
+        client.open(path, method=method, json={} if method in ("POST", "PATCH") else None),
+        401,
+        "login_required",
+    )
 
 
 # Bodies that are not what they should be
 
 
-BODY_ENDPOINTS = [("POST", "/api/v1/auth/signup"), ("POST", "/api/v1/auth/token"), ("PATCH", "/api/v1/me"),
-                  ("POST", "/api/v1/me/tokens")]
+BODY_ENDPOINTS = [
+    ("POST", "/api/v1/auth/signup"),
+    ("POST", "/api/v1/auth/token"),
+    ("PATCH", "/api/v1/me"),
+    ("POST", "/api/v1/me/tokens"),
+]
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
-@pytest.mark.parametrize("body", ['{"email": ', "not json", "\xff\xfe", "[]", '["a", "b"]', "42", '"text"', "null"])
+@pytest.mark.parametrize(
+    "body", ['{"email": ', "not json", "\xff\xfe", "[]", '["a", "b"]', "42", '"text"', "null"]
+)
 def test_malformed_or_non_object_json_is_a_400(client, session, method, path, body):
     headers = {**bearer(session, make_member(session)), "Content-Type": "application/json"}
-    _error(client.open(path, method=method, data=body.encode("latin-1"), headers=headers), 400, "invalid_json")
+    _error(
+        client.open(path, method=method, data=body.encode("latin-1"), headers=headers), 400, "invalid_json"
+    )
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("POST", "/api/v1/auth/signup", {**SIGNUP, "is_admin": True}),
-    ("POST", "/api/v1/auth/token", {"email": "a@example.com", "password": "x", "remember": True}),
-    ("POST", "/api/v1/me/tokens", {"name": "x", "scopes": ["all"]}),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/v1/auth/signup", {**SIGNUP, "is_admin": True}),
+        ("POST", "/api/v1/auth/token", {"email": "a@example.com", "password": "x", "remember": True}),
+        ("POST", "/api/v1/me/tokens", {"name": "x", "scopes": ["all"]}),
+    ],
+)
 def test_an_unknown_field_is_a_422(client, session, method, path, body):
-    error = _error(client.open(path, method=method, json=body, headers=bearer(session, make_member(session))),
-                   422, "invalid_input")
+    error = _error(
+        client.open(path, method=method, json=body, headers=bearer(session, make_member(session))),
+        422,
+        "invalid_input",
+    )
     assert error["fields"]
 
 
-@pytest.mark.parametrize(("path", "body"), [
-    ("/api/v1/auth/signup", {**SIGNUP, "email": 1}),
-    ("/api/v1/auth/signup", {**SIGNUP, "password": 12345678}),
-    ("/api/v1/auth/signup", {"email": "ada@example.com"}),
-    ("/api/v1/auth/signup", {}),
-    ("/api/v1/auth/token", {"email": ["ada@example.com"], "password": "x"}),
-    ("/api/v1/auth/token", {"email": "ada@example.com", "password": None}),
-    ("/api/v1/me/tokens", {"name": {"nested": True}}),
-])
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/auth/signup", {**SIGNUP, "email": 1}),
+        ("/api/v1/auth/signup", {**SIGNUP, "password": 12345678}),
+        ("/api/v1/auth/signup", {"email": "ada@example.com"}),
+        ("/api/v1/auth/signup", {}),
+        ("/api/v1/auth/token", {"email": ["ada@example.com"], "password": "x"}),
+        ("/api/v1/auth/token", {"email": "ada@example.com", "password": None}),
+        ("/api/v1/me/tokens", {"name": {"nested": True}}),
+    ],
+)
 def test_wrong_types_and_missing_fields_are_a_422(client, session, path, body):
     _error(client.post(path, json=body, headers=bearer(session, make_member(session))), 422, "invalid_input")
     assert session.scalar(select(Member).where(Member.email == "ada@example.com")) is None
@@ -255,7 +320,12 @@ def test_wrong_types_and_missing_fields_are_a_422(client, session, path, body):
 
 def test_the_openapi_document_describes_the_accounts_api(client):
     spec = client.get("/api/v1/openapi.json").json
-    for path in ("/api/v1/auth/signup", "/api/v1/auth/token", "/api/v1/me", "/api/v1/me/tokens",
-                 "/api/v1/me/tokens/{token_id}"):
+    for path in (
+        "/api/v1/auth/signup",
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/me/tokens",
+        "/api/v1/me/tokens/{token_id}",
+    ):
         assert path in spec["paths"], path
     assert set(spec["paths"]["/api/v1/me"]) >= {"get", "patch"}

@@ -20,12 +20,25 @@ def make_app(monkeypatch):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
 
     def _make(**overrides):
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "MAIL_URL": "",
-                          "RATELIMIT_STORAGE_URI": "memory://", **overrides})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "MAIL_URL": "",
+                "RATELIMIT_STORAGE_URI": "memory://",
+                **overrides,
+            }
+        )
         with app.app_context():
             db.create_all()
-            db.session.add(Member(email="ada@example.com", name="Ada Lovelace", created_at=FROZEN_NOW,
-                                  password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")))
+            db.session.add(
+                Member(
+                    email="ada@example.com",
+                    name="Ada Lovelace",
+                    created_at=FROZEN_NOW,
+                    password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
+                )
+            )
             db.session.commit()
         return app
 
@@ -39,8 +52,9 @@ def _csrf_token(client, path: str = "/login") -> str:
 
 
 def _login(client) -> None:
-    response = client.post("/login", data={"email": "ada@example.com", "password": PASSWORD,
-                                           "csrf_token": _csrf_token(client)})
+    response = client.post(
+        "/login", data={"email": "ada@example.com", "password": PASSWORD, "csrf_token": _csrf_token(client)}
+    )
     assert response.status_code == 302, response.text
 
 
@@ -50,7 +64,9 @@ def _login(client) -> None:
 def test_the_eleventh_login_attempt_in_a_minute_is_refused(make_app):
     client = make_app(RATELIMIT_ENABLED=True, WTF_CSRF_ENABLED=False).test_client()
     for _attempt in range(10):
-        assert client.post("/login", data={"email": "ada@example.com", "password": "guess"}).status_code == 422
+        assert (
+            client.post("/login", data={"email": "ada@example.com", "password": "guess"}).status_code == 422
+        )
     refused = client.post("/login", data={"email": "ada@example.com", "password": PASSWORD})
     assert refused.status_code == 429
     assert "Too many attempts. Please wait a minute and try again." in refused.text
@@ -72,11 +88,13 @@ def test_forgot_password_is_limited_per_address_too(make_app):
     app = make_app(RATELIMIT_ENABLED=True, WTF_CSRF_ENABLED=False)
     for n in range(5):  # five requests from five different client addresses, for one inbox
         client = app.test_client()
-        response = client.post("/forgot", data={"email": "ada@example.com"},
-                               environ_base={"REMOTE_ADDR": f"192.0.2.{n}"})
+        response = client.post(
+            "/forgot", data={"email": "ada@example.com"}, environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}
+        )
         assert response.status_code == 200
-    refused = app.test_client().post("/forgot", data={"email": "ada@example.com"},
-                                     environ_base={"REMOTE_ADDR": "192.0.2.99"})
+    refused = app.test_client().post(
+        "/forgot", data={"email": "ada@example.com"}, environ_base={"REMOTE_ADDR": "192.0.2.99"}
+    )
     assert refused.status_code == 429
     assert len(app.extensions["meetups_outbox"]) == 5
 
@@ -84,7 +102,9 @@ def test_forgot_password_is_limited_per_address_too(make_app):
 def test_limits_are_off_when_configured_off(make_app):
     client = make_app(RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False).test_client()
     for _attempt in range(12):
-        assert client.post("/login", data={"email": "ada@example.com", "password": "guess"}).status_code == 422
+        assert (
+            client.post("/login", data={"email": "ada@example.com", "password": "guess"}).status_code == 422
+        )
 
 
 # CSRF
@@ -111,8 +131,11 @@ def test_api_session_callers_must_send_the_csrf_header(make_app):
     assert refused.status_code == 403
     assert client.get("/api/v1/me").json["member"]["name"] == "Ada Lovelace"
 
-    allowed = client.post("/api/v1/me/tokens", json={"name": "from a cookie"},
-                          headers={"X-CSRFToken": _csrf_token(client, "/me")})
+    allowed = client.post(
+        "/api/v1/me/tokens",
+        json={"name": "from a cookie"},
+        headers={"X-CSRFToken": _csrf_token(client, "/me")},
+    )
     assert allowed.status_code == 201
 
 
@@ -120,8 +143,9 @@ def test_api_bearer_callers_need_no_csrf_header(make_app):
     client = make_app(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False).test_client()
     token = client.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": PASSWORD})
     assert token.status_code == 201
-    response = client.patch("/api/v1/me", json={"pronouns": "she/her"},
-                            headers={"Authorization": f"Bearer {token.json['token']}"})
+    response = client.patch(
+        "/api/v1/me", json={"pronouns": "she/her"}, headers={"Authorization": f"Bearer {token.json['token']}"}
+    )
     assert response.status_code == 200
     assert response.json["member"]["pronouns"] == "she/her"
 
@@ -141,8 +165,9 @@ def _set_cookie(response, name: str) -> str:
 
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(make_app):
-    client = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
-                      BASE_URL="http://meetups.test").test_client()
+    client = make_app(
+        WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, BASE_URL="http://meetups.test"
+    ).test_client()
     response = client.post("/login", data={"email": "ada@example.com", "password": PASSWORD, "remember": "y"})
     for name in ("session", "remember_token"):
         cookie = _set_cookie(response, name)
@@ -155,8 +180,11 @@ def test_cookies_are_secure_when_the_site_is_https(make_app, monkeypatch):
     settings = config.from_env()
     assert settings["SESSION_COOKIE_SECURE"] is True and settings["REMEMBER_COOKIE_SECURE"] is True
     client = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False).test_client()
-    response = client.post("/login", data={"email": "ada@example.com", "password": PASSWORD, "remember": "y"},
-                           base_url="https://meetups.example")
+    response = client.post(
+        "/login",
+        data={"email": "ada@example.com", "password": PASSWORD, "remember": "y"},
+        base_url="https://meetups.example",
+    )
     for name in ("session", "remember_token"):
         assert "Secure" in _set_cookie(response, name)
 
@@ -164,7 +192,9 @@ def test_cookies_are_secure_when_the_site_is_https(make_app, monkeypatch):
 def test_passwords_are_stored_as_scrypt_hashes(make_app):
     app = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
     client = app.test_client()
-    client.post("/signup", data={"name": "Grace", "email": "grace@example.org", "password": "a long password"})
+    client.post(
+        "/signup", data={"name": "Grace", "email": "grace@example.org", "password": "a long password"}
+    )
     with app.app_context():
         member = db.session.scalar(db.select(Member).where(Member.email == "grace@example.org"))
         assert member.password_hash.startswith("scrypt:")

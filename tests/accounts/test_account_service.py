@@ -14,7 +14,12 @@ SECRET = "test secret"
 
 
 def _sign_up(session, now, **overrides) -> Member:
-    values = {"email": "ada@example.com", "name": "Ada Lovelace", "password": "analytical engine", **overrides}
+    values = {
+        "email": "ada@example.com",
+        "name": "Ada Lovelace",
+        "password": "analytical engine",
+        **overrides,
+    }
     return service.sign_up(session, now=now, **values)
 
 
@@ -47,8 +52,20 @@ def test_a_sign_up_that_loses_the_race_for_an_address_is_refused_cleanly(session
     assert session.scalar(select(Member).where(Member.email == "ada@example.com")).name == "Ada Lovelace"
 
 
-@pytest.mark.parametrize("email", ["", "   ", "not-an-email", "ada@", "@example.com", "ada@example",
-                                   "ada lovelace@example.com", "ada@example.test", "a" * 250 + "@example.com"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "",
+        "   ",
+        "not-an-email",
+        "ada@",
+        "@example.com",
+        "ada@example",
+        "ada lovelace@example.com",
+        "ada@example.test",
+        "a" * 250 + "@example.com",
+    ],
+)
 def test_bad_email_addresses_are_refused_with_a_reason(session, now, email):
     with pytest.raises(errors.InvalidInput) as refused:
         _sign_up(session, now, email=email)
@@ -100,7 +117,9 @@ def test_a_member_imported_without_a_password_cannot_log_in_until_they_set_one(s
 
 def test_issue_token_needs_the_right_password(session, now):
     member = make_member(session)
-    token, plain = service.issue_token(session, email=member.email, password=PASSWORD, name="scanner", now=now)
+    token, plain = service.issue_token(
+        session, email=member.email, password=PASSWORD, name="scanner", now=now
+    )
     assert token.member == member and token.name == "scanner"
     assert service.get_member_for_token(session, plain, now) == member
     with pytest.raises(errors.InvalidCredentials):
@@ -109,18 +128,26 @@ def test_issue_token_needs_the_right_password(session, now):
 
 def test_update_profile_cleans_and_checks_the_fields(session):
     member = make_member(session)
-    service.update_profile(session, member, name="  Grace   Hopper ", pronouns=" she / her ", bio="  Admiral.\n",
-                           locale="ru")
-    assert (member.name, member.pronouns, member.bio, member.locale) == ("Grace Hopper", "she / her", "Admiral.",
-                                                                         "ru")
+    service.update_profile(
+        session, member, name="  Grace   Hopper ", pronouns=" she / her ", bio="  Admiral.\n", locale="ru"
+    )
+    assert (member.name, member.pronouns, member.bio, member.locale) == (
+        "Grace Hopper",
+        "she / her",
+        "Admiral.",
+        "ru",
+    )
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"name": ""}, "name"),
-    ({"pronouns": "x" * 41}, "pronouns"),
-    ({"bio": "x" * 1001}, "bio"),
-    ({"locale": "de"}, "locale"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"pronouns": "x" * 41}, "pronouns"),
+        ({"bio": "x" * 1001}, "bio"),
+        ({"locale": "de"}, "locale"),
+    ],
+)
 def test_update_profile_refuses_what_does_not_fit(session, changes, field):
     member = make_member(session, name="Kept Name")
     with pytest.raises(errors.InvalidInput) as refused:
@@ -168,10 +195,17 @@ def test_a_reset_link_works_once(session, now):
 def test_a_reset_link_expires_after_two_hours(session, now):
     member = make_member(session)
     token = service.make_reset_token(SECRET, member, now)
-    assert service.check_reset_token(session, secret=SECRET, token=token, now=now + timedelta(hours=2)) == member
+    assert (
+        service.check_reset_token(session, secret=SECRET, token=token, now=now + timedelta(hours=2)) == member
+    )
     with pytest.raises(errors.InvalidToken):
-        service.reset_password(session, secret=SECRET, token=token, password="a brand new password",
-                               now=now + timedelta(hours=2, minutes=1))
+        service.reset_password(
+            session,
+            secret=SECRET,
+            token=token,
+            password="a brand new password",
+            now=now + timedelta(hours=2, minutes=1),
+        )
 
 
 def test_a_reset_confirms_the_email_address(session, now):
@@ -181,11 +215,14 @@ def test_a_reset_confirms_the_email_address(session, now):
     assert member.email_verified_at == now
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),  # a forged signature
-    lambda token: "garbage",
-    lambda token: "",
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),  # a forged signature
+        lambda token: "garbage",
+        lambda token: "",
+    ],
+)
 def test_a_forged_reset_link_is_refused(session, now, mangle):
     member = make_member(session)
     token = mangle(service.make_reset_token(SECRET, member, now))

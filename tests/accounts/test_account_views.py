@@ -82,16 +82,21 @@ def test_signing_up_creates_the_member_logs_in_and_sends_a_verification_link(cli
 
 
 def test_signing_up_goes_on_to_the_page_that_asked(client):
-    response = client.post("/signup?next=/e/12%3Ftab%3Drsvp", data={
-        "name": "Ada", "email": "ada@example.com", "password": "analytical engine"})
+    response = client.post(
+        "/signup?next=/e/12%3Ftab%3Drsvp",
+        data={"name": "Ada", "email": "ada@example.com", "password": "analytical engine"},
+    )
     assert response.headers["Location"] == "/e/12?tab=rsvp"
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"email": "not-an-email"}, "email", "That does not look like an email address."),
-    ({"password": "short"}, "password", "Passwords need at least 8 characters."),
-    ({"name": "x" * 101}, "name", "Names can be at most 100 characters."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"email": "not-an-email"}, "email", "That does not look like an email address."),
+        ({"password": "short"}, "password", "Passwords need at least 8 characters."),
+        ({"name": "x" * 101}, "name", "Names can be at most 100 characters."),
+    ],
+)
 def test_signup_problems_are_shown_next_to_the_field(client, session, overrides, field, message):
     response = _signup(client, **overrides)
     assert response.status_code == 422
@@ -169,24 +174,46 @@ def test_without_remember_me_there_is_no_lasting_cookie(client, session, login):
 @pytest.mark.parametrize("target", ["/me", "/e/3", "/c/python?tab=events"])
 def test_login_goes_on_to_a_page_on_this_site(client, session, target):
     member = make_member(session)
-    response = client.post("/login", query_string={"next": target},
-                           data={"email": member.email, "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"email": member.email, "password": PASSWORD}
+    )
     assert response.headers["Location"] == target
 
 
-@pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "/\\evil.example",
-                                    "https:/evil.example", "/\t/evil.example", "javascript:alert(1)", "me", ""])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "https:/evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "me",
+        "",
+    ],
+)
 def test_login_never_sends_anyone_to_another_site(client, session, target):
     member = make_member(session)
-    response = client.post("/login", query_string={"next": target},
-                           data={"email": member.email, "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"email": member.email, "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/"
 
 
 def test_safe_next_keeps_paths_and_drops_everything_else():
     assert safe_next("/e/1?x=1#rsvp") == "/e/1?x=1#rsvp"
-    for target in (None, "", "https://evil.example/", "//evil.example", "/\\evil.example", "\\\\evil.example",
-                   "/\r\n/evil.example", "http:evil.example", "relative/path"):
+    for target in (
+        None,
+        "",
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\r\n/evil.example",
+        "http:evil.example",
+        "relative/path",
+    ):
         assert safe_next(target) == "/"
 
 
@@ -282,8 +309,9 @@ def test_a_made_up_verify_link_is_refused_with_a_way_forward(client, session, lo
     assert "/me/verify/resend" in response.text
 
 
-def test_resend_verification_sends_a_fresh_link_until_the_address_is_confirmed(client, session, outbox, now,
-                                                                               login):
+def test_resend_verification_sends_a_fresh_link_until_the_address_is_confirmed(
+    client, session, outbox, now, login
+):
     member = login(make_member(session))
     response = client.post("/me/verify/resend")
     assert response.status_code == 302 and response.headers["Location"] == "/me"
@@ -304,8 +332,14 @@ def test_settings_need_a_login(client):
     for path in ("/me",):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
-    for path in ("/me/profile", "/me/password", "/me/tokens", "/me/tokens/1/revoke", "/me/delete",
-                 "/me/verify/resend"):
+    for path in (
+        "/me/profile",
+        "/me/password",
+        "/me/tokens",
+        "/me/tokens/1/revoke",
+        "/me/delete",
+        "/me/verify/resend",
+    ):
         response = client.post(path)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
 
@@ -315,30 +349,52 @@ def test_the_settings_page_shows_everything_in_one_place(client, session, login)
     page = client.get("/me")
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "no-store"
-    for text in ('class="avatar', ">GH<", "grace@example.org", "Not confirmed yet", 'id="profile-name"',
-                 'id="password-current_password"', 'id="token-name"', 'id="delete-password"',
-                 f"/members/{member.id}"):
+    for text in (
+        'class="avatar',
+        ">GH<",
+        "grace@example.org",
+        "Not confirmed yet",
+        'id="profile-name"',
+        'id="password-current_password"',
+        'id="token-name"',
+        'id="delete-password"',
+        f"/members/{member.id}",
+    ):
         assert text in page.text
 
 
 def test_editing_the_profile(client, session, login):
     member = login(make_member(session))
-    response = client.post("/me/profile", data={"profile-name": "Grace Hopper", "profile-pronouns": "she/her",
-                                                "profile-bio": "Found the first bug.", "profile-locale": "en"})
+    response = client.post(
+        "/me/profile",
+        data={
+            "profile-name": "Grace Hopper",
+            "profile-pronouns": "she/her",
+            "profile-bio": "Found the first bug.",
+            "profile-locale": "en",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/me"
     saved = _member(session, member.email)
-    assert (saved.name, saved.pronouns, saved.bio, saved.locale) == ("Grace Hopper", "she/her",
-                                                                     "Found the first bug.", "en")
+    assert (saved.name, saved.pronouns, saved.bio, saved.locale) == (
+        "Grace Hopper",
+        "she/her",
+        "Found the first bug.",
+        "en",
+    )
     assert "Your profile is saved." in client.get("/me").text
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"profile-name": ""}, "profile-name", "Please fill this in."),
-    ({"profile-name": "   "}, "profile-name", "Please enter your name."),
-    ({"profile-pronouns": "x" * 41}, "profile-pronouns", "Pronouns can be at most 40 characters."),
-    ({"profile-bio": "x" * 1001}, "profile-bio", "The bio can be at most 1000 characters."),
-    ({"profile-locale": "de"}, "profile-locale", "Not a valid choice."),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"profile-name": ""}, "profile-name", "Please fill this in."),
+        ({"profile-name": "   "}, "profile-name", "Please enter your name."),
+        ({"profile-pronouns": "x" * 41}, "profile-pronouns", "Pronouns can be at most 40 characters."),
+        ({"profile-bio": "x" * 1001}, "profile-bio", "The bio can be at most 1000 characters."),
+        ({"profile-locale": "de"}, "profile-locale", "Not a valid choice."),
+    ],
+)
 def test_profile_problems_are_shown_next_to_the_field(client, session, login, data, field, message):
     member = login(make_member(session, name="Kept Name"))
     response = client.post("/me/profile", data={"profile-name": "New Name", "profile-locale": "", **data})
@@ -353,16 +409,21 @@ def test_changing_the_password_keeps_me_in_and_logs_out_other_devices(client, se
     other_device.post("/login", data={"email": member.email, "password": PASSWORD})
     assert _logged_in_as(other_device) is not None
 
-    wrong = client.post("/me/password", data={"password-current_password": "wrong password",
-                                              "password-password": NEW_PASSWORD})
+    wrong = client.post(
+        "/me/password",
+        data={"password-current_password": "wrong password", "password-password": NEW_PASSWORD},
+    )
     assert wrong.status_code == 422
     assert _field_error(wrong, "password-current_password") == "Your current password is not right."
 
-    short = client.post("/me/password", data={"password-current_password": PASSWORD, "password-password": "x"})
+    short = client.post(
+        "/me/password", data={"password-current_password": PASSWORD, "password-password": "x"}
+    )
     assert _field_error(short, "password-password") == "Passwords need at least 8 characters."
 
-    done = client.post("/me/password", data={"password-current_password": PASSWORD,
-                                             "password-password": NEW_PASSWORD})
+    done = client.post(
+        "/me/password", data={"password-current_password": PASSWORD, "password-password": NEW_PASSWORD}
+    )
     assert done.status_code == 302
     assert _logged_in_as(client) is not None
     assert _logged_in_as(other_device) is None
@@ -424,8 +485,13 @@ def test_deleting_the_account(client, session, login):
 
 
 def test_a_public_profile_shows_what_the_member_shares_and_not_their_email(client, session):
-    member = make_member(session, name="Grace Hopper", email="grace@example.org", pronouns="she/her",
-                         bio="Found the **first** bug.")
+    member = make_member(
+        session,
+        name="Grace Hopper",
+        email="grace@example.org",
+        pronouns="she/her",
+        bio="Found the **first** bug.",
+    )
     response = client.get(f"/members/{member.id}")
     assert response.status_code == 200
     for text in ("Grace Hopper", ">GH<", "she/her", "<strong>first</strong>", "Member since April 2030"):
@@ -434,7 +500,7 @@ def test_a_public_profile_shows_what_the_member_shares_and_not_their_email(clien
 
 
 def test_a_bio_cannot_inject_markup(client, session):
-    member = make_member(session, bio='<script>alert(1)</script> [x](javascript:alert(1))')
+    member = make_member(session, bio="<script>alert(1)</script> [x](javascript:alert(1))")
     response = client.get(f"/members/{member.id}")
     assert "<script>alert(1)" not in response.text
     assert 'href="javascript:' not in response.text

@@ -126,6 +126,9 @@ def test_new_event_with_every_option(client, session, now, login, organiser, com
                 online_url="https://x.test/a",
                 rsvp_opens_at="2030-05-01T09:00",
                 rsvp_closes_at="2030-06-01T12:00",
+                offer_cutover_hours="12",
+                late_offer_hours="1",
+                checkin_opens_at="2030-06-01T18:30",
             ),
             "publish": "1",
         },
@@ -141,6 +144,8 @@ def test_new_event_with_every_option(client, session, now, login, organiser, com
     assert event.rsvp_opens_at == datetime(2030, 5, 1, 7, tzinfo=UTC)
     assert event.rsvp_closes_at == datetime(2030, 6, 1, 10, tzinfo=UTC)
     assert event.online_url == "https://x.test/a"
+    assert (event.offer_cutover_hours, event.late_offer_hours) == (12, 1)
+    assert event.checkin_opens_at == datetime(2030, 6, 1, 16, 30, tzinfo=UTC)
 
 
 def test_a_typed_zone_wins_over_the_list(client, session, now, login, organiser, community):
@@ -176,6 +181,12 @@ def test_a_typed_zone_wins_over_the_list(client, session, now, login, organiser,
         ({"starts_at": "tomorrow"}, "starts_at", "Not a valid datetime value."),
         ({"rsvp_mode": "lottery"}, "rsvp_mode", "Not a valid choice."),
         ({"rsvp_closes_at": "2030-06-02T09:00"}, "rsvp_closes_at", "RSVPs must close before the event ends."),
+        (
+            {"checkin_opens_at": "2030-06-01T23:00"},
+            "checkin_opens_at",
+            "Check-in must open before the event ends.",
+        ),
+        ({"late_offer_hours": "0"}, "late_offer_hours", "Late offer hold time must be between 1 and 48."),
     ],
 )
 def test_bad_input_is_shown_by_its_field_and_nothing_is_saved(

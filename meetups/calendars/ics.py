@@ -1,0 +1,252 @@
+"""Writing iCalendar (RFC 5545) with icalendar: one VEVENT per event, a VTIMEZONE per zone limited to the
+years a feed covers, and the VCALENDAR around them. Feeds are joined from serialised parts, so a cached VEVENT
+is never parsed or rebuilt (calendars.service keeps them)."""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
+from functools import lru_cache
+from typing import NamedTuple
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from icalendar import (
+    Calendar,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vDDDTypes,
+    vDuration,
+    vText,
+)
+from icalendar import Event as VEvent
+
+from meetups import markdown
+from meetups.events.models import Event, EventStatus
+
+PRODID = "-//Meetups//Meetups calendar feeds//EN"
+#: how often calendar apps should fetch a feed again (REFRESH-INTERVAL and X-PUBLISHED-TTL)
+REFRESH = timedelta(hours=1)
+END = b"END:VCALENDAR\r\n"
+_STATUS = {
+    EventStatus.published: "CONFIRMED",
+    EventStatus.cancelled: "CANCELLED",
+    EventStatus.draft: "TENTATIVE",
+}
+
+
+@dataclass(frozen=True)
+class Site:
+    """What every entry takes from the configuration."""
+
+    base_url: str
+    #: the domain of stable UIDs: event-<id>@<host>
+    host: str
+    #: ORGANIZER's address: the site's no-reply sender, never a member's email
+    organizer: str
+
+    @classmethod
+    def from_config(cls, config) -> Site:
+        base_url = config["BASE_URL"].rstrip("/")
+        host = urlsplit(base_url).hostname or "localhost"
+        sender = parseaddr(config.get("MAIL_FROM", ""))[1]
+        return cls(base_url=base_url, host=host, organizer=sender if "@" in sender else f"noreply@{host}")
+
+
+@dataclass(frozen=True)
+class Personal:
+    """How one member's RSVP changes an event's entry in their own feed."""
+
+    #: shown before the title, such as "Waitlist #3"; empty when they are going
+    label: str
+    status: str  # CONFIRMED or TENTATIVE
+    #: the first paragraph of the description: their ticket, their place in line
+    note: str
+    #: the later of the event's and the RSVP's last change
+    stamp: datetime
+
+
+class Entry(NamedTuple):
+    """A serialised VEVENT and what the calendar around it needs to know."""
+
+    event_id: int
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    stamp: datetime
+    body: bytes
+
+
+def event_url(site: Site, event: Event) -> str:
+    return f"{site.base_url}/e/{event.id}"
+
+
+def location(event: Event) -> str:
+    return ", ".join(part for part in (event.venue_name, event.venue_address) if part) or event.online_url
+
+
+def plain_description(event: Event) -> str:
+    # markdown.plain() strips tags but leaves entities (&amp;); a calendar shows text, not HTML
+    return html.unescape(markdown.plain(event.description))
+
+
+def _label(event: Event) -> str:
+    if event.is_cancelled:
+        return _("Cancelled")
+    return _("Draft") if event.status is EventStatus.draft else ""
+
+
+def _description(event: Event, site: Site, note: str) -> str:
+    parts = []
+    if event.is_cancelled:
+        parts.append(" ".join(filter(None, [_("This event is cancelled."), event.cancel_reason])))
+    parts += [note, plain_description(event)]
+    if event.online_url:
+        parts.append(_("Online: %(url)s", url=event.online_url))
+    parts.append(event_url(site, event))
+    return "\n\n".join(part for part in parts if part)
+
+
+def vevent(event: Event, site: Site, personal: Personal | None = None) -> Entry:
+    """The event as a VEVENT: the same UID forever, SEQUENCE from the event, times in its own zone."""
+    label = _label(event) or (personal.label if personal else "")
+    status = _STATUS[event.status] if personal is None or event.is_cancelled else personal.status
+    stamp = personal.stamp if personal else event.updated_at
+    entry = VEvent()
+    entry.add("uid", f"event-{event.id}@{site.host}")
+    entry.add("dtstamp", stamp)  # the entry's last change, not the download time: unchanged feeds stay equal
+    entry.add("created", event.created_at)
+    entry.add("last-modified", stamp)
+    entry.add("sequence", event.sequence)
+    entry.add("summary", vText(f"[{label}] {event.title}" if label else event.title))
+    entry.add("dtstart", _clock_time(event.starts_at, event.zone))
+    entry.add("dtend", _clock_time(event.ends_at, event.zone))
+    entry.add("status", status)
+    if where := location(event):
+        entry.add("location", vText(where))
+    entry.add("description", vText(_description(event, site, personal.note if personal else "")))
+    entry.add("url", event_url(site, event))
+    organizer = vCalAddress(f"mailto:{site.organizer}")
+    organizer.params["CN"] = event.community.name
+    entry.add("organizer", organizer)
+    if personal is not None:  # a place in a line does not block the member's time; a seat does
+        entry.add("transp", "OPAQUE" if status == "CONFIRMED" else "TRANSPARENT")
+    return Entry(event.id, event.starts_at, event.ends_at, event.timezone, stamp, entry.to_ical())
+
+
+# Time zones
+
+
+def _clock_time(value: datetime, zone: ZoneInfo) -> datetime:
+    """The time on the venue's clock (DTSTART;TZID=...), or UTC when that reading is ambiguous: in the hour a
+    clock is set back, a TZID time means its first occurrence, which may not be the event's."""
+    local = value.astimezone(zone)
+    if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+        return value.astimezone(UTC)
+    return local
+
+
+@lru_cache(maxsize=1024)
+def needs_vtimezone(zone_name: str) -> bool:
+    """icalendar writes UTC zones as ...Z times, without a TZID to define."""
+    return "TZID" in vDDDTypes(datetime(2030, 1, 1, tzinfo=ZoneInfo(zone_name))).params
+
+
+def _transitions(zone: ZoneInfo, start: datetime, end: datetime):
+    """(instant, offset before, offset after) for each change of the zone's UTC offset in [start, end)."""
+    step = timedelta(hours=12)  # no zone changes its offset twice within 12 hours
+    before, at = start.astimezone(zone).utcoffset(), start
+    while at < end:
+        later = min(at + step, end)
+        after = later.astimezone(zone).utcoffset()
+        if after != before:
+            low, high = at, later  # bisect to the second: low has the old offset, high the new one
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if middle.astimezone(zone).utcoffset() == before else (low, middle)
+            yield high.replace(microsecond=0), before, after
+        before, at = after, later
+
+
+@lru_cache(maxsize=512)
+def vtimezone(zone_name: str, first_year: int, last_year: int) -> bytes:
+    """A VTIMEZONE for the zone from 1 January of first_year to the end of last_year. Each onset is its own
+    DTSTART or RDATE line: some parsers read only the first value of a comma-separated RDATE
+    (shared/BENCHMARKS.md), and icalendar's Timezone.from_tzid writes daylight onsets in the new offset
+    where RFC 5545 wants the local time before the change (as in its America/New_York example)."""
+    zone = ZoneInfo(zone_name)
+    start = datetime(first_year, 1, 1, tzinfo=zone).astimezone(UTC)
+    end = datetime(last_year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
+    first = start.astimezone(zone)
+    onsets = [(start, first.utcoffset(), first.utcoffset())]  # what holds when the range begins
+    onsets += _transitions(zone, start, end)
+    observances: dict[tuple, TimezoneStandard | TimezoneDaylight] = {}
+    for instant, before, after in onsets:
+        local = instant.astimezone(zone)
+        wall = (instant + before).replace(tzinfo=None)  # the onset on the clock as it read before the change
+        key = (bool(local.dst()), before, after, local.tzname())
+        if key in observances:
+            observances[key].add("rdate", wall)
+            continue
+        observance = TimezoneDaylight() if local.dst() else TimezoneStandard()
+        observance.add("dtstart", wall)
+        observance.add("tzoffsetfrom", before)
+        observance.add("tzoffsetto", after)
+        observance.add("tzname", local.tzname())
+        observances[key] = observance
+    definition = Timezone()
+    definition.add("tzid", zone_name)
+    for observance in observances.values():
+        definition.add_component(observance)
+    return definition.to_ical()
+
+
+def _years(entries: list[Entry]) -> dict[str, tuple[int, int]]:
+    """The local years each zone is used in, so its VTIMEZONE covers exactly those."""
+    years: dict[str, tuple[int, int]] = {}
+    for entry in entries:
+        if not needs_vtimezone(entry.timezone):
+            continue
+        zone = ZoneInfo(entry.timezone)
+        low, high = entry.starts_at.astimezone(zone).year, entry.ends_at.astimezone(zone).year
+        known = years.get(entry.timezone, (low, high))
+        years[entry.timezone] = (min(known[0], low), max(known[1], high))
+    return years
+
+
+# The calendar
+
+
+@lru_cache(maxsize=1024)
+def _header(name: str, zone_name: str) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
+    if zone_name:
+        calendar.add("x-wr-timezone", vText(zone_name))
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
+    return calendar.to_ical().removesuffix(END)
+
+
+def calendar(name: str, entries: list[Entry]) -> bytes:
+    """The feed: header, one VTIMEZONE per zone used, the entries in the order given."""
+    zones = Counter(entry.timezone for entry in entries)
+    main_zone = zones.most_common(1)[0][0] if zones else ""
+    timezones = [vtimezone(zone, *years) for zone, years in sorted(_years(entries).items())]
+    return b"".join([_header(name, main_zone), *timezones, *(entry.body for entry in entries), END])
+
+
+def clear_caches() -> None:
+    for cached in (needs_vtimezone, vtimezone, _header):
+        cached.cache_clear()

@@ -1,0 +1,507 @@
+"""Calendar feeds: which events each feed lists and how a member's RSVP shows in theirs, the secret personal
+links, and the caches that make a 1,000-event feed cheap (bench/ical_feed.py).
+
+Caches, cheapest first: a feed's validator (ETag) comes from one aggregate query, so a 304 builds nothing; the
+last feeds built are kept in this process by ETag (losing them costs a rebuild, never correctness); each
+event's serialised VEVENT is kept in the database (calendar_event_cache), shared by every instance and valid
+while its fingerprint matches the event."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import hmac
+import secrets
+import threading
+from collections import OrderedDict
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlencode
+
+from flask import current_app
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from meetups import errors, templating
+from meetups.accounts.models import Member
+from meetups.calendars import ics
+from meetups.calendars.models import CalendarEventCache, CalendarFeed
+from meetups.checkin.tickets import ticket_url
+from meetups.communities import service as communities
+from meetups.communities.models import Community, Membership
+from meetups.events import service as events
+from meetups.events.models import Event, EventStatus
+from meetups.rsvps import service as rsvps
+from meetups.rsvps.models import ACTIVE, Rsvp, RsvpStatus
+
+#: past events stay this long, and cancelled ones this long after the cancellation, so calendars remove them
+KEEP = timedelta(days=90)
+#: part of every cache key: change it when ics.vevent writes something new, and every cached VEVENT is rebuilt
+FORMAT = "1"
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What the client already has: its If-None-Match ETags (werkzeug's ETags) and If-Modified-Since."""
+
+    etags: object = None
+    modified_since: datetime | None = None
+
+    def is_fresh(self, etag: str, last_modified: datetime) -> bool:
+        if self.etags:  # If-None-Match decides when sent (RFC 9110 13.2.2)
+            return self.etags.contains_weak(etag)
+        return self.modified_since is not None and last_modified.replace(microsecond=0) <= self.modified_since
+
+
+@dataclass
+class Feed:
+    """A feed to send; `body` is None when the client's copy is current (a 304)."""
+
+    body: bytes | None
+    etag: str
+    last_modified: datetime
+    filename: str = "calendar.ics"
+    #: only public feeds may sit in shared caches
+    is_public: bool = True
+    _gzipped: bytes | None = field(default=None, repr=False)
+
+    def gzipped(self) -> bytes:
+        if self._gzipped is None:  # once per built feed; mtime=0 keeps the bytes equal for equal feeds
+            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzipped
+
+    def current(self) -> Feed:
+        return Feed(None, self.etag, self.last_modified, self.filename, self.is_public)
+
+
+class _Recent:
+    """The last feeds built in this process, by ETag: a repeated full download costs one query. Nothing
+    depends on it; another instance simply builds its own."""
+
+    def __init__(self, size: int) -> None:
+        self._size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple, etag: str) -> Feed | None:
+        with self._lock:
+            feed = self._items.get(key)
+            if feed is None or feed.etag != etag:
+                return None
+            self._items.move_to_end(key)
+            return feed
+
+    def put(self, key: tuple, feed: Feed) -> None:
+        with self._lock:
+            self._items[key] = feed
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_recent = _Recent(64)
+
+
+def clear_caches() -> None:
+    """Forget what this process keeps (tests and benchmarks); the database cache stays."""
+    _recent.clear()
+    ics.clear_caches()
+
+
+def _site() -> ics.Site:
+    return ics.Site.from_config(current_app.config)
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=16).hexdigest()
+
+
+def _listed(now: datetime):
+    """Which events feeds list: published ones that ended less than 90 days ago or are still to come, and
+    cancelled ones for 90 days after the cancellation."""
+    recent = now - KEEP
+    return or_(
+        and_(Event.status == EventStatus.published, Event.ends_at >= recent),
+        and_(Event.status == EventStatus.cancelled, Event.cancelled_at >= recent, Event.ends_at >= recent),
+    )
+
+
+def _is_listed(event: Event, now: datetime) -> bool:
+    recent = now - KEEP
+    if event.is_cancelled:
+        return event.cancelled_at is not None and event.cancelled_at >= recent and event.ends_at >= recent
+    return event.is_published and event.ends_at >= recent
+
+
+# The VEVENT cache
+
+
+def _fingerprint(
+    site: ics.Site, event_id: int, sequence: int, updated_at: datetime, status: str, community_name: str
+) -> str:
+    return _digest(FORMAT, site, event_id, sequence, updated_at.isoformat(), status, community_name)
+
+
+def _public_entries(session: Session, where, *, site: ics.Site, locale: str) -> list[ics.Entry]:
+    """The listed events' public VEVENTs in start order: cached ones as stored, the rest built and stored."""
+    cache = CalendarEventCache
+    rows = session.execute(
+        select(
+            Event.id,
+            Event.starts_at,
+            Event.ends_at,
+            Event.timezone,
+            Event.updated_at,
+            Event.sequence,
+            Event.status,
+            Community.name,
+            cache.fingerprint,
+            cache.body,
+        )
+        .join(Community, Community.id == Event.community_id)
+        .outerjoin(cache, and_(cache.event_id == Event.id, cache.locale == locale))
+        .where(where)
+        .order_by(Event.starts_at, Event.id)
+    ).all()
+    entries, stale = [], {}
+    for row in rows:
+        fingerprint = _fingerprint(site, row.id, row.sequence, row.updated_at, row.status, row.name)
+        if row.fingerprint != fingerprint:
+            stale[row.id] = fingerprint
+        body = row.body.encode() if row.fingerprint == fingerprint else b""
+        entries.append(ics.Entry(row.id, row.starts_at, row.ends_at, row.timezone, row.updated_at, body))
+    if stale:
+        built = _build_and_store(session, stale, site=site, locale=locale)
+        entries = [entry if entry.body else built[entry.event_id] for entry in entries]
+    return entries
+
+
+def _build_and_store(
+    session: Session, stale: dict[int, str], *, site: ics.Site, locale: str
+) -> dict[int, ics.Entry]:
+    ids = sorted(stale)  # rows are written in one order, so concurrent builders never deadlock
+    built = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for event in session.scalars(
+            select(Event).options(joinedload(Event.community)).where(Event.id.in_(chunk))
+        ):
+            built[event.id] = ics.vevent(event, site)
+        _store(
+            session,
+            [
+                {
+                    "event_id": event_id,
+                    "locale": locale,
+                    "fingerprint": stale[event_id],
+                    "body": built[event_id].body.decode(),
+                }
+                for event_id in chunk
+            ],
+        )
+    return built
+
+
+def _store(session: Session, values: list[dict]) -> None:
+    """Insert or replace cache rows in one statement; two requests filling the same rows both succeed."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        for row in values:
+            session.merge(CalendarEventCache(**row))
+        return
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CalendarEventCache).values(
+        values
+    )
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["event_id", "locale"],
+            set_={"fingerprint": insert.excluded.fingerprint, "body": insert.excluded.body},
+        )
+    )
+
+
+# Public feeds
+
+
+def community_feed(
+    session: Session, *, slug: str, now: datetime, validators: Validators = Validators()
+) -> Feed:
+    """A community's listed events. The ETag comes from one aggregate query: a 304 builds nothing."""
+    community = communities.get_community(session, slug)
+    where = and_(Event.community_id == community.id, _listed(now))
+    site, locale = _site(), _locale()
+    count, newest, id_sum = session.execute(
+        select(func.count(Event.id), func.max(Event.updated_at), func.coalesce(func.sum(Event.id), 0)).where(
+            where
+        )
+    ).one()
+    etag = _digest("community", FORMAT, site, locale, community.id, community.name, count, newest, id_sum)
+    feed = Feed(None, etag, newest or community.created_at, filename=f"{community.slug}.ics")
+    if validators.is_fresh(feed.etag, feed.last_modified):
+        return feed
+    key = ("community", community.id, locale)
+    if cached := _recent.get(key, etag):
+        return cached
+    feed.body = ics.calendar(community.name, _public_entries(session, where, site=site, locale=locale))
+    _recent.put(key, feed)
+    return feed
+
+
+def event_feed(
+    session: Session,
+    *,
+    event_id: int,
+    viewer: Member | None,
+    now: datetime,
+    validators: Validators = Validators(),
+) -> Feed:
+    """One event, for "Add to calendar"; drafts only for those who manage them."""
+    event = events.get_event(session, event_id, viewer=viewer)
+    entries = _public_entries(session, Event.id == event.id, site=_site(), locale=_locale())
+    body = ics.calendar(event.title, entries)
+    feed = Feed(
+        body,
+        _digest(body),
+        event.updated_at,
+        filename=f"event-{event.id}.ics",
+        is_public=event.status is not EventStatus.draft,
+    )
+    return feed.current() if validators.is_fresh(feed.etag, feed.last_modified) else feed
+
+
+# The personal feed
+
+
+def _personal(rsvp: Rsvp, position: int | None, site: ics.Site, now: datetime) -> ics.Personal | None:
+    """How the RSVP shows in its member's feed, or None when it does not (cancelled, declined, or a line for
+    an event that is over)."""
+    event, stamp = rsvp.event, max(rsvp.event.updated_at, rsvp.updated_at)
+    if rsvp.status is RsvpStatus.going:
+        note = (
+            _("Your ticket: %(url)s", url=ticket_url(rsvp.ticket_code, site.base_url))
+            if rsvp.ticket_code
+            else ""
+        )
+        return ics.Personal("", "CONFIRMED", note, stamp)
+    if rsvp.status not in ACTIVE or event.has_ended(now):
+        return None
+    if rsvp.status is RsvpStatus.waitlisted:
+        label = _("Waitlist #%(n)d", n=position) if position else _("Waitlist")
+        note = _(
+            "You are number %(n)d on the waitlist; we will tell you when a seat frees up.", n=position or 0
+        )
+        return ics.Personal(label, "TENTATIVE", note if position else "", stamp)
+    if rsvp.status is RsvpStatus.pending:
+        return ics.Personal(
+            _("Pending"), "TENTATIVE", _("Your RSVP is waiting for the organisers' approval."), stamp
+        )
+    until = templating.local_datetime(rsvp.offer_expires_at, event.timezone) if rsvp.offer_expires_at else ""
+    note = (
+        _("A seat is held for you until %(time)s. Claim it on the event page.", time=until) if until else ""
+    )
+    return ics.Personal(_("Seat held"), "TENTATIVE", note, stamp)
+
+
+def _my_rsvps(session: Session, member: Member, now: datetime) -> list[tuple[Rsvp, int | None]]:
+    """Upcoming RSVPs with waitlist places, and those of events that ended less than 90 days ago."""
+    upcoming = [(view.rsvp, view.position) for view in rsvps.list_my_rsvps(session, member, now=now)]
+    ended = session.scalars(
+        select(Rsvp)
+        .join(Rsvp.event)
+        .options(joinedload(Rsvp.event).joinedload(Event.community))
+        .where(Rsvp.member_id == member.id, Event.ends_at <= now, _listed(now))
+    )
+    return upcoming + [(rsvp, None) for rsvp in ended]
+
+
+def _personal_entries(
+    session: Session, member: Member, settings: CalendarFeed | None, now: datetime
+) -> list[ics.Entry]:
+    site, mine, public_ids = _site(), [], set()
+    for rsvp, position in _my_rsvps(session, member, now):
+        event = rsvp.event
+        if not _is_listed(event, now):
+            continue
+        if event.is_cancelled:  # shown as cancelled to those who still meant to come, so calendars drop it
+            if rsvp.status in ACTIVE or rsvp.end_reason == "event_cancelled":
+                public_ids.add(event.id)
+        elif personal := _personal(rsvp, position, site, now):
+            mine.append(ics.vevent(event, site, personal))
+    include_communities = settings is not None and settings.include_community_events
+    public = []
+    if public_ids or include_communities:
+        where = Event.id.in_(public_ids)
+        if include_communities:
+            my_communities = select(Membership.community_id).where(Membership.member_id == member.id)
+            where = or_(where, and_(Event.community_id.in_(my_communities), _listed(now)))
+        mine_ids = [entry.event_id for entry in mine]
+        public = _public_entries(session, and_(where, Event.id.not_in(mine_ids)), site=site, locale=_locale())
+    return sorted(mine + public, key=lambda entry: (entry.starts_at, entry.event_id))
+
+
+def personal_feed(
+    session: Session, *, token: str, now: datetime, validators: Validators = Validators()
+) -> Feed:
+    """The member's own feed: going (CONFIRMED), waitlisted, pending or offered (TENTATIVE, labelled),
+    cancelled events (CANCELLED), and with the setting every listed event of their communities. In their
+    language."""
+    found = _owner(session, token)
+    if found is None:  # unknown, reset or malformed: the same answer as any missing page
+        raise errors.NotFound(_("There is nothing here."))
+    member, settings = found
+    with force_locale(member.locale) if member.locale else nullcontext():
+        entries = _personal_entries(session, member, settings, now)
+        body = ics.calendar(_("My meetups"), entries)
+    last_modified = max([member.created_at, *(entry.stamp for entry in entries)])
+    feed = Feed(body, _digest(body), last_modified, filename="my-meetups.ics", is_public=False)
+    return feed.current() if validators.is_fresh(feed.etag, feed.last_modified) else feed
+
+
+# The secret link
+
+
+def feed_token(member: Member, nonce: str, secret: str) -> str:
+    """<member id>-<192-bit HMAC of the member and the nonce>. The member's creation time is in the message,
+    so a link can never open a later account that reuses the id (SQLite may reuse the highest one)."""
+    created = member.created_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f")
+    message = f"calendar-feed:{member.id}:{created}:{nonce}".encode()
+    mac = hmac.new(secret.encode(), message, hashlib.sha256).digest()[:24]
+    return f"{member.id}-{base64.urlsafe_b64encode(mac).decode()}"
+
+
+def _owner(session: Session, token: str) -> tuple[Member, CalendarFeed | None] | None:
+    member_id, dash, _mac = token.partition("-")
+    if not (dash and member_id.isascii() and member_id.isdigit() and len(token) <= 64):
+        return None
+    if int(member_id) >= 2**31:  # beyond an integer column: PostgreSQL would refuse the query
+        return None
+    row = session.execute(
+        select(Member, CalendarFeed)
+        .outerjoin(CalendarFeed, CalendarFeed.member_id == Member.id)
+        .where(Member.id == int(member_id))
+    ).first()
+    if row is None:
+        return None
+    member, settings = row
+    expected = feed_token(member, settings.nonce if settings else "", current_app.config["SECRET_KEY"])
+    return (member, settings) if hmac.compare_digest(expected.encode(), token.encode()) else None
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """What /me and the API show about a member's feed."""
+
+    url: str
+    include_community_events: bool
+
+    @property
+    def webcal_url(self) -> str:
+        return webcal(self.url)
+
+    @property
+    def google_url(self) -> str:
+        return "https://calendar.google.com/calendar/r?" + urlencode({"cid": self.webcal_url})
+
+
+def webcal(url: str) -> str:
+    """The same feed for "subscribe": calendar apps open webcal:// links."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
+def _settings_of(session: Session, member: Member) -> CalendarFeed | None:
+    return session.scalar(select(CalendarFeed).where(CalendarFeed.member_id == member.id))
+
+
+def _feed_settings(member: Member, settings: CalendarFeed | None) -> FeedSettings:
+    token = feed_token(member, settings.nonce if settings else "", current_app.config["SECRET_KEY"])
+    return FeedSettings(
+        url=f"{_site().base_url}/calendar/{token}.ics",
+        include_community_events=bool(settings and settings.include_community_events),
+    )
+
+
+def get_feed_settings(session: Session, member: Member) -> FeedSettings:
+    """The member's secret feed link and setting; reading them writes nothing."""
+    return _feed_settings(member, _settings_of(session, member))
+
+
+def calendar_url(session: Session, member: Member) -> str:
+    """The member's secret feed URL, for GET /api/v1/me."""
+    return get_feed_settings(session, member).url
+
+
+def _settings_row(session: Session, member: Member, now: datetime) -> CalendarFeed:
+    settings = _settings_of(session, member)
+    if settings is not None:
+        return settings
+    try:
+        with session.begin_nested():  # two first saves at once: the second finds the first's row
+            settings = CalendarFeed(
+                member_id=member.id, nonce="", include_community_events=False, created_at=now
+            )
+            session.add(settings)
+    except IntegrityError:
+        settings = _settings_of(session, member)
+    return settings
+
+
+def reset_calendar(session: Session, member: Member, *, now: datetime) -> FeedSettings:
+    """A new secret link; the old one stops working at once."""
+    settings = _settings_row(session, member, now)
+    settings.nonce, settings.created_at = secrets.token_urlsafe(16), now
+    session.flush()
+    return _feed_settings(member, settings)
+
+
+def set_include_community_events(
+    session: Session, member: Member, value: bool, *, now: datetime
+) -> FeedSettings:
+    """Whether the feed also lists every event of the member's communities; the link stays the same."""
+    if not isinstance(value, bool):
+        raise errors.InvalidInput(_("Choose yes or no."), field="include_community_events")
+    settings = _settings_row(session, member, now)
+    settings.include_community_events = value
+    session.flush()
+    return _feed_settings(member, settings)
+
+
+# Links on event pages
+
+
+def event_links(event: Event) -> dict[str, str]:
+    """Download, subscribe (webcal) and Google Calendar links for one event."""
+    site = _site()
+    ics_url = f"{ics.event_url(site, event)}/event.ics"
+    page = ics.event_url(site, event)
+    details = ics.plain_description(event)
+    details = (details[:600].rstrip() + "…" if len(details) > 600 else details) + f"\n\n{page}"
+    google = {
+        "action": "TEMPLATE",
+        "text": event.title,
+        "dates": f"{_google_time(event.starts_at)}/{_google_time(event.ends_at)}",
+        "details": details.strip(),
+        "location": ics.location(event),
+        "ctz": event.timezone,
+    }
+    return {
+        "ics": ics_url,
+        "webcal": webcal(ics_url),
+        "google": "https://calendar.google.com/calendar/render?" + urlencode(google, quote_via=quote),
+    }
+
+
+def _google_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

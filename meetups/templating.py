@@ -6,7 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time, get_timezone_name
-from flask import Flask
+from flask import Flask, url_for
+from werkzeug.routing import BuildError
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -50,6 +51,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         when=when,
         ordinal=ordinal,
+        url_for_safe=url_for_safe,
         builtin_label=builtin_label,
         now=clock.now,
         can_event=lambda event, action: events.can(db.session, current_user, event, action),
@@ -73,3 +75,11 @@ def builtin_label(question) -> str:
     labels = {"accessibility": _("Accessibility needs"), "dietary": _("Dietary requirements"),
               "affiliation": _("Company or affiliation")}
     return labels.get(question.builtin, question.label)
+
+
+def url_for_safe(endpoint: str, **values) -> str | None:
+    """A link to a page that a later part may not have yet, or None (the template then leaves it out)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None

@@ -97,7 +97,7 @@ class _Box:
 NAME_SIZES = {"n1": 21.0, "n2": 17.0, "n3": 13.5, "n4": 10.5, "n5": 8.0}
 PT = IN / 72  # mm per point
 #: average advance of a Latin/Cyrillic/Greek letter in Noto Sans Bold, in em; wide (CJK) characters take ~1 em
-_NARROW_EM, _WIDE_EM, _LINE = 0.58, 1.0, 1.12
+_NARROW_EM, _WIDE_EM, _LINE = 0.68, 1.05, 1.12
 
 
 def _boxes() -> dict[str, _Box]:
@@ -140,7 +140,9 @@ def name_class(name: str, layout: str = DEFAULT_LAYOUT) -> str:
     Wide characters (CJK, emoji) count as one em, other letters about half; words wrap, and a word longer than a
     line breaks anywhere rather than overflow."""
     box = _BOXES[layout]
-    words = [sum(_char_em(c) for c in word) for word in name.split()] or [0.0]
+    # a hyphen is a break opportunity too: "Hohenzollern-Sigmaringen" may wrap after its hyphen
+    pieces = name.replace("-", "- ").split()
+    words = [sum(_char_em(c) for c in word) for word in pieces] or [0.0]
     for cls, size in NAME_SIZES.items():
         em = size * box.scale * PT  # mm
         per_line = box.width / em  # in em
@@ -218,7 +220,9 @@ def _page_css(layout_name: str, crop_marks: bool) -> str:
         return f"@page {{ size: {_mm(pw)} {_mm(ph)}; margin: 0; {marks} }}"
     background = ""
     if crop_marks:
-        background = f"background: url('marks:{layout_name}') no-repeat 0 0 / {_mm(pw)} {_mm(ph)};"
+        # the page background is placed from the page area's corner: shift it back to the sheet's corner
+        background = (f"background: url('marks:{layout_name}') no-repeat {_mm(-left)} {_mm(-top)} / "
+                      f"{_mm(pw)} {_mm(ph)};")
     return f"@page {{ size: {_mm(pw)} {_mm(ph)}; margin: {_mm(top)} {_mm(left)}; {background} }}"
 
 

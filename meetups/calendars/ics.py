@@ -176,25 +176,27 @@ def _transitions(zone: ZoneInfo, start: datetime, end: datetime):
 
 @lru_cache(maxsize=512)
 def vtimezone(zone_name: str, first_year: int, last_year: int) -> bytes:
-    """A VTIMEZONE for the zone from 1 January of first_year to the end of last_year. Each onset is its own
-    DTSTART or RDATE line: some parsers read only the first value of a comma-separated RDATE
-    (shared/BENCHMARKS.md), and icalendar's Timezone.from_tzid writes daylight onsets in the new offset
-    where RFC 5545 wants the local time before the change (as in its America/New_York example)."""
+    """A VTIMEZONE for the zone from 1 January of first_year to the end of last_year, each onset on a line of
+    its own (DTSTART or RDATE) as the clock read just before the change (RFC 5545). icalendar's
+    Timezone.from_tzid joins RDATEs with commas, and some parsers read only the first value
+    (shared/BENCHMARKS.md); it also writes spring onsets in the new offset."""
     zone = ZoneInfo(zone_name)
     start = datetime(first_year, 1, 1, tzinfo=zone).astimezone(UTC)
     end = datetime(last_year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
     first = start.astimezone(zone)
     onsets = [(start, first.utcoffset(), first.utcoffset())]  # what holds when the range begins
-    onsets += _transitions(zone, start, end)
+    onsets += list(_transitions(zone, start, end))
+    # DAYLIGHT is the larger offset: zoneinfo calls Dublin's winter time daylight saving (a negative one)
+    standard = min(after for _instant, _before, after in onsets)
     observances: dict[tuple, TimezoneStandard | TimezoneDaylight] = {}
     for instant, before, after in onsets:
         local = instant.astimezone(zone)
         wall = (instant + before).replace(tzinfo=None)  # the onset on the clock as it read before the change
-        key = (bool(local.dst()), before, after, local.tzname())
+        key = (before, after, local.tzname())
         if key in observances:
             observances[key].add("rdate", wall)
             continue
-        observance = TimezoneDaylight() if local.dst() else TimezoneStandard()
+        observance = TimezoneDaylight() if after > standard else TimezoneStandard()
         observance.add("dtstart", wall)
         observance.add("tzoffsetfrom", before)
         observance.add("tzoffsetto", after)

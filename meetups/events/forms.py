@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -165,6 +167,11 @@ class EventForm(FlaskForm):
             SelectChoice(z, optgroup=rest) for z in zone_names() if z not in common
         ]
 
+    #: for events in a series: change only this date, or this and every later one
+    scope = RadioField(_l("Apply to"), choices=[SelectChoice("one", _l("This event only")),
+                                                SelectChoice("following", _l("This and all following events"))],
+                       default="one")
+
     def fields(self) -> dict:
         """What the service validates: every field by its service name; a typed zone wins over the list."""
         values = {name: self[name].data for name in EVENT_FIELDS}
@@ -208,3 +215,11 @@ class StaffForm(FlaskForm):
             SelectChoice(StaffRole.speaker.value, _l("Speaker")),
         ],
     )
+
+
+class RepeatForm(FlaskForm):
+    frequency = SelectField(_l("Repeat"), choices=[
+        SelectChoice("weekly", _l("Every week")), SelectChoice("biweekly", _l("Every two weeks")),
+        SelectChoice("monthly", _l("Every month, same weekday (e.g. 2nd Tuesday)"))])
+    count = IntegerField(_l("How many events in all"), validators=[Optional()], render_kw={"min": 2, "max": 52})
+    until = DateField(_l("Or until"), validators=[Optional()])

@@ -5,14 +5,26 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from meetups import clock, errors
 from meetups.communities import service as communities
 from meetups.communities.forms import ActionForm, show_error
 from meetups.events import service
-from meetups.events.forms import CancelForm, EventForm, StaffForm, event_data, new_event_data, zone_names
+from meetups.events.forms import (
+    CancelForm,
+    EventForm,
+    RepeatForm,
+    StaffForm,
+    event_data,
+    new_event_data,
+    zone_names,
+)
+from meetups.events import series
 from meetups.events.models import Event
+from meetups.rsvps import series as series_rsvps
+from meetups.rsvps import service as rsvps
 from meetups.extensions import db
 
 bp = Blueprint("events", __name__)
@@ -32,9 +44,13 @@ def _managed_event(event_id: int) -> Event:
 
 @bp.get("/")
 def home():
+    upcoming = service.list_events(db.session, now=clock.now())
+    mine = rsvps.list_my_rsvps(db.session, _me(), now=clock.now()) if _me().is_authenticated else []
     return render_template(
         "events/home.html",
-        events=service.list_events(db.session, now=clock.now()),
+        events=upcoming,
+        my_rsvps=mine[:3],
+        counts=rsvps.count_rsvps(db.session, [e.id for e in upcoming]),
         communities=communities.list_communities(db.session),
         can_create_community=communities.can_create_community(_me()),
     )
@@ -43,11 +59,16 @@ def home():
 @bp.get("/e/<int:event_id>")
 def show(event_id: int):
     event = service.get_event(db.session, event_id, viewer=_me())
+    rsvps.settle(db.session, event_id=event.id, now=clock.now())  # an offer past its deadline passes on now
+    db.session.commit()
     return render_template(
         "events/show.html",
         event=event,
         organisers=service.list_organisers(db.session, event),
         action_form=ActionForm(formdata=None),
+        occurrences=series.list_occurrences(db.session, event) if event.series_id else [],
+        always_going=series_rsvps.is_always_going(db.session, event.series_id, _me()),
+        **rsvps.get_rsvp_box(db.session, event, _me()),
     )
 
 
@@ -95,7 +116,10 @@ def edit(event_id: int):
     if not form.validate_on_submit():
         return _form_page(form, 422 if form.is_submitted() else 200, community=event.community, event=event)
     try:
-        service.update_event(db.session, event=event, actor=_me(), changes=form.fields(), now=clock.now())
+        if event.series_id is not None and form.scope.data == "following":
+            series.update_following(db.session, event=event, actor=_me(), changes=form.fields(), now=clock.now())
+        else:
+            service.update_event(db.session, event=event, actor=_me(), changes=form.fields(), now=clock.now())
     except errors.DomainError as err:
         db.session.rollback()
         return _form_page(form, show_error(form, err), community=event.community, event=event)
@@ -141,6 +165,9 @@ def _manage_page(event: Event, staff_form: StaffForm | None = None, status: int 
         event=event,
         staff=service.list_staff(db.session, event),
         staff_form=staff_form or StaffForm(formdata=None),
+        repeat_form=RepeatForm(formdata=None),
+        occurrences=series.list_occurrences(db.session, event) if event.series_id else [],
+        counts=rsvps.count_rsvps(db.session, [event.id])[event.id],
         action_form=ActionForm(formdata=None),
     ), status
 
@@ -178,3 +205,18 @@ def remove_staff(event_id: int, staff_id: int):
     db.session.commit()
     flash(_("The role was removed."), "success")
     return redirect(url_for(".manage", event_id=event_id, _anchor="staff"))
+
+
+@bp.post("/e/<int:event_id>/repeat")
+@login_required
+def repeat(event_id: int):
+    event = _managed_event(event_id)
+    form = RepeatForm()
+    if not form.validate_on_submit():
+        raise errors.InvalidInput.from_form(form)
+    created = series.repeat_event(db.session, event=event, actor=_me(), frequency=form.frequency.data,
+                                  count=form.count.data, until=form.until.data, now=clock.now())
+    db.session.commit()
+    flash(ngettext("%(num)d more date added to the series.", "%(num)d more dates added to the series.",
+                   len(created)), "success")
+    return redirect(url_for(".manage", event_id=event_id) + "#series")

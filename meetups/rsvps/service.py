@@ -430,3 +430,11 @@ def _answer_text(value: Any) -> str:
 def _safe_cell(text: str) -> str:
     """Members write these: a leading = + - @ would run as a formula in a spreadsheet (CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def get_rsvp_box(session: Session, event: Event, member: Member | None) -> dict[str, Any]:
+    """What the event page's RSVP box shows: my RSVP and place, the questions, counts and free seats."""
+    counts = count_rsvps(session, [event.id])[event.id]
+    free = None if event.capacity is None else max(0, event.capacity - counts["seats"])
+    return {"my_rsvp": get_my_rsvp(session, event, member), "asked": questions.list_questions(session, event),
+            "counts": counts, "free": free}

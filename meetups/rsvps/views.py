@@ -2,12 +2,13 @@
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from meetups import clock, errors
 from meetups.events import service as events
 from meetups.extensions import db
-from meetups.rsvps import questions, service
+from meetups.rsvps import questions, series, service
 from meetups.rsvps.forms import (CancelForm, DecisionForm, MoveForm, PromoteForm, RsvpForm, answers_from_form,
                                  questions_from_form)
 from meetups.rsvps.models import Rsvp, RsvpStatus
@@ -138,3 +139,20 @@ def edit_questions(event_id: int):
         return redirect(url_for("rsvps.edit_questions", event_id=event_id))
     return render_template("rsvps/questions.html", event=event, form=form,
                            asked=questions.list_questions(db.session, event))
+
+
+@bp.post("/series/<int:series_id>/always-going")
+@login_required
+def always_going(series_id: int):
+    _form_or_refuse(CancelForm())
+    if request.form.get("stop"):
+        series.stop_always_going(db.session, series_id=series_id, member=current_user)
+        message = _("You are no longer always going; your existing RSVPs stay.")
+    else:
+        made = series.always_go(db.session, series_id=series_id, member=current_user, now=clock.now())
+        message = ngettext("You are always going. RSVP made for %(num)d date.",
+                           "You are always going. RSVPs made for %(num)d dates.", len(made))
+    db.session.commit()
+    flash(message, "success")
+    event_id = request.form.get("event_id", "")
+    return redirect(url_for("events.show", event_id=int(event_id)) if event_id.isdigit() else "/")

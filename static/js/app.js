@@ -166,3 +166,34 @@
     start();
   }
 })();
+
+// Live check-in numbers on the organiser dashboard: [data-live-stats] holds the stats URL.
+(function () {
+  const box = document.querySelector("[data-live-stats]");
+  if (!box) return;
+  const list = document.querySelector("[data-stat-list=arrivals]");
+  const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+    { hour: "2-digit", minute: "2-digit" });
+  async function refresh() {
+    try {
+      const response = await fetch(box.dataset.liveStats, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const stats = await response.json();
+      box.querySelector("[data-stat=checked_in]").textContent = stats.checked_in;
+      box.querySelector("[data-stat=expected]").textContent = stats.expected;
+      if (list) {
+        const peak = Math.max(1, ...stats.arrivals.map((a) => a.people));
+        list.replaceChildren(...stats.arrivals.slice(-12).map((a) => {
+          const item = document.createElement("li");
+          item.textContent = `${timeFormat.format(new Date(a.from))} · ${a.people}`;
+          item.style.setProperty("--share", (a.people / peak).toFixed(2));
+          return item;
+        }));
+      }
+    } catch (_error) {
+      // offline for a moment: the next round tries again
+    }
+  }
+  refresh();
+  setInterval(refresh, 10000);
+})();

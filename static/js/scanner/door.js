@@ -150,6 +150,7 @@ export class Door {
     this.ui.answer(answer, this);
     this.ui.banner(this);
     this.ui.stats(this);
+    if (!answer.local && answer.result === "ok") setTimeout(() => this.refreshStats(), 0); // off the answer's path
   }
 
   /** What an online answer teaches the local list, so a scan after the network drops is still right. */

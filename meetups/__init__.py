@@ -17,6 +17,8 @@ from meetups.notify import service as notify
 def _blueprints():
     from meetups.accounts import api as accounts_api
     from meetups.accounts import views as accounts_views
+    from meetups.badges import api as badges_api
+    from meetups.badges import views as badges_views
     from meetups.calendars import api as calendars_api
     from meetups.calendars import views as calendars_views
     from meetups.checkin import api as checkin_api
@@ -33,6 +35,7 @@ def _blueprints():
         (accounts_api.bp, "/api/v1"), (communities_api.bp, "/api/v1"), (events_api.bp, "/api/v1"),
         (rsvps_api.bp, "/api/v1"), (checkin_views.bp, None), (checkin_api.bp, "/api/v1"),
         (calendars_views.bp, None), (calendars_api.bp, "/api/v1"),
+        (badges_views.bp, None), (badges_api.bp, "/api/v1"),
     ]
 
 
@@ -65,7 +68,8 @@ def create_app(overrides: dict | None = None) -> APIFlask:
         app.register_blueprint(bp, url_prefix=prefix)
 
     @app.before_request
-    def _guard_api():
+    def _guard():
+        api.refuse_nul()
         if request.path.startswith("/api/"):
             api.guard_request()
 
@@ -116,22 +120,6 @@ def _load_member(session_id: str):
         return None
     member = db.session.get(Member, int(member_id))
     return member if member is not None and member.get_id() == session_id else None
-
-
-@login_manager.request_loader
-def _load_member_from_token(req):
-    """Bearer tokens authenticate the JSON API only; pages keep to the session."""
-    if not req.path.startswith("/api/"):
-        return None
-    token = api.bearer_token()
-    if token is None:
-        return None
-    from meetups.accounts import service as accounts
-
-    member = accounts.get_member_for_token(db.session, token, clock.now())
-    if db.session.dirty:  # the token's last_used_at: a read-only request would roll it back at teardown
-        db.session.commit()
-    return member
 
 
 login_manager.login_view = "accounts.login"

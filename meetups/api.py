@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from meetups import errors
-from meetups.extensions import csrf
+from meetups import clock, errors
+from meetups.accounts import service as accounts
+from meetups.extensions import csrf, db
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: how callers prove who they are, for the OpenAPI document (app config SECURITY_SCHEMES)
@@ -51,14 +52,19 @@ def guard_request() -> None:
             raise errors.InvalidJson(_("The request body is not valid JSON.")) from None
         if not isinstance(body, dict):
             raise errors.InvalidJson(_("The request body must be a JSON object."))
-    # PostgreSQL cannot store or even compare text with NUL characters: refuse them before any query does.
-    if _has_nul(request.path) or _has_nul(request.args.to_dict(flat=False)) or _has_nul(body):
+    if _has_nul(body):
         raise errors.InvalidInput(_("Text cannot contain NUL characters."))
-    if request.headers.get("Authorization") and bearer_token() is None:
+    token = bearer_token()
+    if request.headers.get("Authorization") and token is None:
         raise errors.LoginRequired(_("Use the header Authorization: Bearer <token>."))
-    if bearer_token() is not None and not current_user.is_authenticated:
-        raise errors.LoginRequired(_("That API token is not valid. Create a new one on your settings page."))
-    g.api_via_token = bearer_token() is not None
+    if token is not None:
+        member = accounts.get_member_for_token(db.session, token, clock.now())
+        if member is None:
+            raise errors.LoginRequired(_("That API token is not valid. Create a new one on your settings page."))
+        if db.session.dirty:  # the token's last_used_at: a read-only request would roll it back at teardown
+            db.session.commit()
+        g._login_user = member  # the token alone says who calls; a session cookie riding along is ignored
+    g.api_via_token = token is not None
     # A session cookie rides along on cross-site requests; a token cannot. So cookie callers prove intent.
     if request.method in UNSAFE_METHODS and not g.api_via_token and current_user.is_authenticated:
         try:
@@ -66,6 +72,14 @@ def guard_request() -> None:
         except CSRFError:
             raise errors.PermissionDenied(_("Send the X-CSRFToken header with session requests."),
                                           reason="csrf") from None
+
+
+def refuse_nul() -> None:
+    """Every request: PostgreSQL cannot store or even compare text with NUL characters, so refuse them before
+    any query does (a 500 otherwise)."""
+    if _has_nul(request.path) or _has_nul(request.args.to_dict(flat=False)) or _has_nul(
+            request.form.to_dict(flat=False) if request.method in UNSAFE_METHODS else None):
+        raise errors.InvalidInput(_("Text cannot contain NUL characters."))
 
 
 def _has_nul(value: object) -> bool:

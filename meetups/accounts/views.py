@@ -26,6 +26,7 @@ from meetups.accounts.forms import (
 from meetups.accounts.models import Member
 from meetups.extensions import db, limiter
 from meetups.notify import service as notify
+from meetups.rsvps import service as rsvps
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger(__name__)
@@ -268,9 +269,11 @@ def _me_page(status: int = 200, *, new_token: tuple | None = None, **forms):
         **forms,
     }
     tokens = service.list_tokens(db.session, _me())
-    response = current_app.make_response(
-        (render_template("accounts/me.html", tokens=tokens, new_token=new_token, **forms), status)
-    )
+    now = clock.now()
+    response = current_app.make_response((render_template(
+        "accounts/me.html", tokens=tokens, new_token=new_token,
+        upcoming_rsvps=rsvps.list_my_rsvps(db.session, _me(), now=now),
+        past_rsvps=rsvps.list_my_rsvps(db.session, _me(), now=now, past=True)[:20], **forms), status))
     response.headers["Cache-Control"] = "no-store"  # it may show a token in plain text
     return response
 

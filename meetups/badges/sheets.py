@@ -96,7 +96,7 @@ class _Box:
 #: name size classes, largest first: font size in pt on the 90×55 mm card
 NAME_SIZES = {"n1": 21.0, "n2": 17.0, "n3": 13.5, "n4": 10.5, "n5": 8.0}
 PT = IN / 72  # mm per point
-#: average advance of a Latin/Cyrillic/Greek letter in Noto Sans Bold, in em; wide (CJK) characters take ~1 em
+#: advances (in em) for characters Noto Sans lacks: Arabic, Hebrew and others ~0.68, wide (CJK, emoji) ~1
 _NARROW_EM, _WIDE_EM, _LINE = 0.68, 1.05, 1.12
 
 
@@ -117,10 +117,29 @@ def _qr_size(layout: Layout) -> float:
     return 46.0 if layout.portrait else 26 * layout.badge[0] / 90
 
 
+@cache
+def _advances() -> dict[int, float]:
+    """Each character's advance in Noto Sans Bold, in em: names are measured, not guessed. Empty when the font
+    or fontTools (a WeasyPrint dependency) cannot be found; the estimates below then stand in."""
+    try:
+        from fontTools.ttLib import TTFont
+
+        path = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans:bold"], capture_output=True, text=True,
+                              timeout=10).stdout
+        font = TTFont(path, lazy=True)
+        scale, metrics = font["head"].unitsPerEm, font["hmtx"].metrics
+        return {code: metrics[glyph][0] / scale for code, glyph in font.getBestCmap().items()}
+    except Exception:  # no fontconfig, no font file: fall back to estimates
+        log.warning("Noto Sans Bold metrics unavailable; badge names are sized by estimate")
+        return {}
+
+
 def _char_em(char: str) -> float:
+    if unicodedata.combining(char):
+        return 0.0
     if unicodedata.east_asian_width(char) in ("W", "F"):
-        return _WIDE_EM
-    return 0.0 if unicodedata.combining(char) else _NARROW_EM
+        return _WIDE_EM  # CJK and emoji come from fallback fonts, about one em wide
+    return _advances().get(ord(char), _NARROW_EM) * 1.03  # a little slack for kerning and rounding
 
 
 def _lines_needed(words: list[float], per_line: float) -> int:
@@ -463,6 +482,8 @@ class RenderPool:
                progress: Callable[[int], None] | None = None) -> bytes:
         """Render in chunks of whole sheets across the workers and merge them in order; `progress(done)` is
         called in the calling thread as chunks finish."""
+        if sheet.layout not in LAYOUTS:
+            raise RenderError(f"unknown layout {sheet.layout!r}")
         per = LAYOUTS[sheet.layout].per_sheet
         chunk = max(per, chunk - chunk % per)
         parts = [badges[i:i + chunk] for i in range(0, len(badges), chunk)]

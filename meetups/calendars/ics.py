@@ -160,7 +160,9 @@ def needs_vtimezone(zone_name: str) -> bool:
 
 def _transitions(zone: ZoneInfo, start: datetime, end: datetime):
     """(instant, offset before, offset after) for each change of the zone's UTC offset in [start, end)."""
-    step = timedelta(hours=12)  # no zone changes its offset twice within 12 hours
+    # Shorter than any gap between two changes: the closest since 1990 are 6 days 22 hours apart
+    # (America/Cambridge_Bay, 2000), so no step can hold two changes that cancel out.
+    step = timedelta(days=3)
     before, at = start.astimezone(zone).utcoffset(), start
     while at < end:
         later = min(at + step, end)
@@ -211,15 +213,15 @@ def vtimezone(zone_name: str, first_year: int, last_year: int) -> bytes:
 
 def _years(entries: list[Entry]) -> dict[str, tuple[int, int]]:
     """The local years each zone is used in, so its VTIMEZONE covers exactly those."""
-    years: dict[str, tuple[int, int]] = {}
+    spans: dict[str, tuple[datetime, datetime]] = {}
     for entry in entries:
-        if not needs_vtimezone(entry.timezone):
-            continue
-        zone = ZoneInfo(entry.timezone)
-        low, high = entry.starts_at.astimezone(zone).year, entry.ends_at.astimezone(zone).year
-        known = years.get(entry.timezone, (low, high))
-        years[entry.timezone] = (min(known[0], low), max(known[1], high))
-    return years
+        low, high = spans.get(entry.timezone, (entry.starts_at, entry.ends_at))
+        spans[entry.timezone] = (min(low, entry.starts_at), max(high, entry.ends_at))
+    return {
+        zone: (low.astimezone(ZoneInfo(zone)).year, high.astimezone(ZoneInfo(zone)).year)
+        for zone, (low, high) in spans.items()
+        if needs_vtimezone(zone)
+    }
 
 
 # The calendar

@@ -3,8 +3,18 @@
 import json
 from pathlib import Path
 
-from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request,
-                   send_from_directory, session, url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -70,12 +80,12 @@ def scanner_service_worker():
 
 @bp.get("/e/<int:event_id>/checkin/manifest.webmanifest")
 def scanner_manifest(event_id: int):
-    """static/manifest.webmanifest, pointed at this event's scanner, so "Add to home screen" opens the door."""
+    """static/manifest.webmanifest pointed at this event's scanner: "Add to home screen" opens the door."""
     with open(Path(current_app.static_folder) / "manifest.webmanifest", encoding="utf-8") as file:
         manifest = json.load(file)
     start = url_for("checkin.scanner", event_id=event_id)
-    manifest.update(id=start, start_url=start, scope=start, name=_("Meetups check-in"), short_name=_("Check-in"),
-                    description=_("Scan tickets at the door, online or offline."))
+    manifest.update(id=start, start_url=start, scope=start, name=_("Meetups check-in"),
+                    short_name=_("Check-in"), description=_("Scan tickets at the door, online or offline."))
     response = make_response(json.dumps(manifest, ensure_ascii=False))
     response.mimetype = "application/manifest+json"
     return response

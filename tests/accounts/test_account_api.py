@@ -329,3 +329,18 @@ def test_the_openapi_document_describes_the_accounts_api(client):
     ):
         assert path in spec["paths"], path
     assert set(spec["paths"]["/api/v1/me"]) >= {"get", "patch"}
+
+
+def test_a_bearer_token_decides_who_calls_even_with_a_session_cookie(client, session, now, login):
+    """A cookie riding along must not stand in for a bad token (and skip the CSRF check)."""
+    from tests.factories import make_member
+
+    login(make_member(session))
+    response = client.get("/api/v1/me", headers={"Authorization": "Bearer mtk_not-a-real-token"})
+    assert response.status_code == 401 and response.json["error"]["code"] == "login_required"
+
+
+def test_nul_characters_in_forms_are_refused_not_a_500(client, session, now):
+    response = client.post("/login", data={"email": "a\x00@example.org", "password": "x"})
+    assert response.status_code in (302, 422)
+    assert client.get("/").status_code == 200

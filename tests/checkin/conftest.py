@@ -28,8 +28,11 @@ BUILD = ROOT / "static" / "build"
 
 def require_build() -> None:
     """The scanner runs from static/build (npm ci && npm run build): without it CI fails, a laptop skips."""
-    missing = [name for name in ("scanner.js", "scanner-decode-worker.js", "zxing_reader.wasm", "scanner-sw.js")
-               if not (BUILD / name).exists()]
+    missing = [
+        name
+        for name in ("scanner.js", "scanner-decode-worker.js", "zxing_reader.wasm", "scanner-sw.js")
+        if not (BUILD / name).exists()
+    ]
     if missing:
         message = f"static/build lacks {', '.join(missing)}: run `npm ci && npm run build`"
         if os.environ.get("CI"):
@@ -61,23 +64,39 @@ class Door:
         return f"{self.base_url}/e/{self.event_id}/checkin"
 
 
-def make_door(app, base_url: str, *, names: list[str], guests: dict[str, int] | None = None,
-              statuses: dict[str, RsvpStatus] | None = None) -> Door:
+def make_door(
+    app,
+    base_url: str,
+    *,
+    names: list[str],
+    guests: dict[str, int] | None = None,
+    statuses: dict[str, RsvpStatus] | None = None,
+) -> Door:
     """Written straight into the server's database: the test is about the door, not about RSVPs."""
     guests, statuses = guests or {}, statuses or {}
     now = clock.now()
     with app.app_context():
         session = db.session
-        event = make_event(session, starts_at=now + timedelta(hours=1), capacity=200, max_guests=3,
-                           title="Door test night")
+        event = make_event(
+            session, starts_at=now + timedelta(hours=1), capacity=200, max_guests=3, title="Door test night"
+        )
         organiser = make_member(session, name="Olga Door", email_verified_at=now)
         make_staff(session, event, organiser, StaffRole.organiser)
-        _link, token = checkin.create_door_link(session, event=event, actor=organiser, label="Front door", now=now)
+        _link, token = checkin.create_door_link(
+            session, event=event, actor=organiser, label="Front door", now=now
+        )
         tickets = []
         for name in names:
             member = make_member(session, name=name, email_verified_at=now)
-            rsvp = Rsvp(event=event, member=member, status=statuses.get(name, RsvpStatus.going),
-                        guests=guests.get(name, 0), ticket_code=new_ticket_code(), created_at=now, updated_at=now)
+            rsvp = Rsvp(
+                event=event,
+                member=member,
+                status=statuses.get(name, RsvpStatus.going),
+                guests=guests.get(name, 0),
+                ticket_code=new_ticket_code(),
+                created_at=now,
+                updated_at=now,
+            )
             session.add(rsvp)
             session.flush()
             tickets.append(Ticket(rsvp.ticket_code, name, rsvp.id, ticket_url(rsvp.ticket_code, base_url)))
@@ -103,8 +122,14 @@ def scanner_context(browser):  # noqa: F811
     contexts = []
 
     def _new(**extra):
-        context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                                      is_mobile=True, has_touch=True, locale="en-GB", **extra)
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="en-GB",
+            **extra,
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context
@@ -118,8 +143,9 @@ class ThreadServer:
     """The app on a free port in a thread, which a test can stop: a server that is really gone."""
 
     def __init__(self, database: Path) -> None:
-        self.app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False,
-                               "MAIL_URL": ""})
+        self.app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False, "MAIL_URL": ""}
+        )
         with self.app.app_context():
             db.create_all()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)

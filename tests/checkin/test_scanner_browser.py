@@ -3,6 +3,8 @@ handler the camera calls for every QR it reads (one test feeds the real camera p
 ticket); offline scans are decided on the phone, queued, synced once; the page reopens with no server."""
 
 import re
+import time
+
 import pytest
 import segno
 from playwright.sync_api import expect
@@ -24,13 +26,18 @@ ONLINE_TARGET_MS = 300
 
 def scan(page, text, **options):
     """What the camera does with each QR it reads."""
-    return page.evaluate("([text, options]) => window.meetupsScanner.handleDecoded(text, options)", [text, options])
+    return page.evaluate(
+        "([text, options]) => window.meetupsScanner.handleDecoded(text, options)", [text, options]
+    )
 
 
 def live_checkins(app, event_id):
     with app.app_context():
-        rows = db.session.execute(select(CheckIn.rsvp_id, func.count()).where(
-            CheckIn.event_id == event_id, CheckIn.undone_at.is_(None)).group_by(CheckIn.rsvp_id)).all()
+        rows = db.session.execute(
+            select(CheckIn.rsvp_id, func.count())
+            .where(CheckIn.event_id == event_id, CheckIn.undone_at.is_(None))
+            .group_by(CheckIn.rsvp_id)
+        ).all()
         return dict(rows)
 
 
@@ -39,7 +46,9 @@ def scan_count(app, event_id):
         return db.session.scalar(select(func.count()).select_from(Scan).where(Scan.event_id == event_id))
 
 
-def test_online_green_then_amber_undo_wedge_and_search(live_server, door_factory, scanner_context, screenshots):
+def test_online_green_then_amber_undo_wedge_and_search(
+    live_server, door_factory, scanner_context, screenshots
+):
     url, app = live_server
     door = door_factory(names=["Anna Online", "Ben Wedge", "Cleo Search"], guests={"Anna Online": 1})
     anna, ben, cleo = door.tickets
@@ -97,8 +106,10 @@ def test_online_green_then_amber_undo_wedge_and_search(live_server, door_factory
 
 def test_refusals_are_red_with_the_reason(live_server, door_factory, scanner_context):
     url, app = live_server
-    door = door_factory(names=["Wanda Wait", "Carl Cancel"],
-                        statuses={"Wanda Wait": RsvpStatus.waitlisted, "Carl Cancel": RsvpStatus.cancelled})
+    door = door_factory(
+        names=["Wanda Wait", "Carl Cancel"],
+        statuses={"Wanda Wait": RsvpStatus.waitlisted, "Carl Cancel": RsvpStatus.cancelled},
+    )
     other = door_factory(names=["Otto Other"])
     page = scanner_context().new_page()
     open_scanner(page, door, door_link=True)
@@ -118,11 +129,14 @@ def test_refusals_are_red_with_the_reason(live_server, door_factory, scanner_con
     assert scan_count(app, door.event_id) == 4  # refused scans are on record too
 
 
-def test_offline_scans_are_decided_here_queued_and_synced_once(live_server, door_factory, scanner_context,
-                                                                 screenshots):
-    url, app = live_server
+def test_offline_scans_are_decided_here_queued_and_synced_once(
+    live_server, door_factory, scanner_context, screenshots
+):
+    _url, app = live_server
     names = [f"Guest {n}" for n in range(1, 6)]
-    door = door_factory(names=[*names, "Dora Both", "Wanda Wait"], statuses={"Wanda Wait": RsvpStatus.waitlisted})
+    door = door_factory(
+        names=[*names, "Dora Both", "Wanda Wait"], statuses={"Wanda Wait": RsvpStatus.waitlisted}
+    )
     guests, dora, wanda = door.tickets[:5], door.tickets[5], door.tickets[6]
     context = scanner_context()
     page = context.new_page()
@@ -145,15 +159,23 @@ def test_offline_scans_are_decided_here_queued_and_synced_once(live_server, door
 
     again = scan(page, guests[0].url, repeat=True)  # a second local scan of an admitted ticket
     assert (again["result"], again["local"]) == ("already_checked_in", True)
-    expect(page.locator("#answer-title")).to_have_text(re.compile(r"^Already checked in at \d\d:\d\d by this phone$"))
+    expect(page.locator("#answer-title")).to_have_text(
+        re.compile(r"^Already checked in at \d\d:\d\d by this phone$")
+    )
     assert scan(page, wanda.url)["result"] == "not_confirmed"
     expect(page.locator("#answer-title")).to_have_text("Waitlisted")
 
     # Meanwhile another scanner, online, admits Dora; this phone admits her too, later, offline.
     with app.app_context():
         organiser = db.session.scalar(select(Member).where(Member.email == door.organiser_email))
-        checkin.check_in(db.session, event_id=door.event_id, scanner=checkin.Scanner(member=organiser),
-                         text=dora.code, client_scan_id="other-phone-1", now=clock.now())
+        checkin.check_in(
+            db.session,
+            event_id=door.event_id,
+            scanner=checkin.Scanner(member=organiser),
+            text=dora.code,
+            client_scan_id="other-phone-1",
+            now=clock.now(),
+        )
         db.session.commit()
     assert scan(page, dora.url)["result"] == "ok"
     expect(banner).to_have_text("Offline — 8 scans waiting to sync")
@@ -168,7 +190,9 @@ def test_offline_scans_are_decided_here_queued_and_synced_once(live_server, door
     assert scan_count(app, door.event_id) == 9  # 8 from this phone, 1 from the other scanner
     conflicts = page.locator("#conflicts")
     expect(conflicts).to_be_visible()
-    expect(conflicts).to_contain_text(re.compile(r"Dora Both — was already checked in at \d\d:\d\d by Olga Door"))
+    expect(conflicts).to_contain_text(
+        re.compile(r"Dora Both — was already checked in at \d\d:\d\d by Olga Door")
+    )
     expect(conflicts.locator("li")).to_have_count(1)
     page.screenshot(path=str(screenshots / "scanner-synced-360.png"), full_page=True)
 
@@ -201,18 +225,16 @@ def test_reload_with_the_server_gone_still_opens_the_scanner(own_server, scanner
     context = scanner_context()
     page = context.new_page()
     open_scanner(page, door, door_link=True)
-    page.wait_for_function(
-        """async () => {
-            if (!navigator.serviceWorker.controller) return false;
-            const kept = await (await caches.open("scanner-pages")).match(location.origin + location.pathname);
-            return Boolean(kept);
-        }""",
-        polling=200,
-    )
+    # Controlled by the service worker, which has kept this page (wait_for_function cannot await a promise).
+    kept = """async () => Boolean(navigator.serviceWorker.controller &&
+        await (await caches.open("scanner-pages")).match(location.origin + location.pathname))"""
+    deadline = time.monotonic() + 15
+    while not page.evaluate(kept):
+        assert time.monotonic() < deadline, "the service worker never took over the scanner page"
+        page.wait_for_timeout(200)
 
     own_server.stop()  # not emulation: nothing answers on that port any more
-    page.on("console", lambda m: print("CONSOLE", m.text))
-    context.on("console", lambda m: print("CCONSOLE", m.text))
+    context.set_offline(True)
     page.reload()
     page.wait_for_function("document.body.classList.contains('scanner-ready')")
     expect(page.get_by_role("heading", name="Door test night")).to_be_visible()
@@ -235,7 +257,7 @@ def y4m_of_qr(text: str, path, width: int = 640, height: int = 480) -> None:
             if dark:
                 for dy in range(scale):
                     start = (top + y * scale + dy) * width + left + x * scale
-                    luma[start:start + scale] = b"\x10" * scale
+                    luma[start : start + scale] = b"\x10" * scale
     chroma = b"\x80" * (width // 2 * height // 2 * 2)
     with open(path, "wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
@@ -250,9 +272,15 @@ def test_the_camera_reads_a_ticket_with_the_wasm_decoder(live_server, door_facto
     door = door_factory(names=["Carla Camera"])
     video = tmp_path / "ticket.y4m"
     y4m_of_qr(door.tickets[0].url, video)
-    camera_browser = browser.browser_type.launch(executable_path=str(CHROMIUM), args=[
-        *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}"])
+    camera_browser = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
     try:
         context = camera_browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
         context.grant_permissions(["camera"], origin=url)
@@ -266,7 +294,11 @@ def test_the_camera_reads_a_ticket_with_the_wasm_decoder(live_server, door_facto
         assert page.evaluate("window.meetupsScanner.camera.running") is True
         assert hosts <= {url.removeprefix("http://")}, f"the scanner fetched from elsewhere: {hosts}"
         with live_server[1].app_context():
-            assert db.session.scalar(select(func.count()).select_from(CheckIn).where(
-                CheckIn.event_id == door.event_id)) == 1
+            assert (
+                db.session.scalar(
+                    select(func.count()).select_from(CheckIn).where(CheckIn.event_id == door.event_id)
+                )
+                == 1
+            )
     finally:
         camera_browser.close()

@@ -19,4 +19,5 @@ def test_ticket_page_qr_decodes_to_the_ticket_url(door_factory, scanner_context,
 
     found = zxingcpp.read_barcodes(Image.open(path))
     assert [(code.format, code.text) for code in found] == [(zxingcpp.BarcodeFormat.QRCode, ticket.url)]
-    assert ticket.url == f"{door.base_url}/t/{ticket.code}"  # the live server's own address: a phone camera opens it
+    # the live server's own address, so a phone camera opens the ticket page
+    assert ticket.url == f"{door.base_url}/t/{ticket.code}"

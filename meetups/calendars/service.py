@@ -18,12 +18,13 @@ from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -33,7 +34,6 @@ from meetups.accounts.models import Member
 from meetups.calendars import ics
 from meetups.calendars.models import CalendarEventCache, CalendarFeed
 from meetups.checkin.tickets import ticket_url
-from meetups.communities import service as communities
 from meetups.communities.models import Community, Membership
 from meetups.events import service as events
 from meetups.events.models import Event, EventStatus
@@ -118,7 +118,12 @@ def clear_caches() -> None:
 
 
 def _site() -> ics.Site:
-    return ics.Site.from_config(current_app.config)
+    return _site_for(current_app.config["BASE_URL"], current_app.config.get("MAIL_FROM", ""))
+
+
+@lru_cache(maxsize=8)
+def _site_for(base_url: str, mail_from: str) -> ics.Site:
+    return ics.Site.from_config({"BASE_URL": base_url, "MAIL_FROM": mail_from})
 
 
 def _locale() -> str:
@@ -129,10 +134,9 @@ def _digest(*parts: object) -> str:
     return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=16).hexdigest()
 
 
-def _listed(now: datetime):
-    """Which events feeds list: published ones that ended less than 90 days ago or are still to come, and
-    cancelled ones for 90 days after the cancellation."""
-    recent = now - KEEP
+def _listed(recent):
+    """Which events feeds list: published ones that ended after `recent` (now - KEEP) or are still to come,
+    and cancelled ones cancelled after it. `recent` may be a bound parameter."""
     return or_(
         and_(Event.status == EventStatus.published, Event.ends_at >= recent),
         and_(Event.status == EventStatus.cancelled, Event.cancelled_at >= recent, Event.ends_at >= recent),
@@ -144,6 +148,22 @@ def _is_listed(event: Event, now: datetime) -> bool:
     if event.is_cancelled:
         return event.cancelled_at is not None and event.cancelled_at >= recent and event.ends_at >= recent
     return event.is_published and event.ends_at >= recent
+
+
+#: a community and its feed's validator inputs in one query, compiled once: the whole cost of a 304
+_COMMUNITY_STAMP = (
+    select(
+        Community.id,
+        Community.name,
+        Community.created_at,
+        func.count(Event.id),
+        func.max(Event.updated_at),
+        func.coalesce(func.sum(Event.id), 0),
+    )
+    .outerjoin(Event, and_(Event.community_id == Community.id, _listed(bindparam("recent"))))
+    .where(Community.slug == bindparam("slug"))
+    .group_by(Community.id, Community.name, Community.created_at)
+)
 
 
 # The VEVENT cache
@@ -256,22 +276,20 @@ def community_feed(
     session: Session, *, slug: str, now: datetime, validators: Validators = Validators()
 ) -> Feed:
     """A community's listed events. The ETag comes from one aggregate query: a 304 builds nothing."""
-    community = communities.get_community(session, slug)
-    where = and_(Event.community_id == community.id, _listed(now))
+    stamp = session.connection().execute(_COMMUNITY_STAMP, {"slug": slug, "recent": now - KEEP}).first()
+    if stamp is None:
+        raise errors.NotFound(_("There is no such community."))
+    community_id, name, created_at, count, newest, id_sum = stamp
     site, locale = _site(), _locale()
-    count, newest, id_sum = session.execute(
-        select(func.count(Event.id), func.max(Event.updated_at), func.coalesce(func.sum(Event.id), 0)).where(
-            where
-        )
-    ).one()
-    etag = _digest("community", FORMAT, site, locale, community.id, community.name, count, newest, id_sum)
-    feed = Feed(None, etag, newest or community.created_at, filename=f"{community.slug}.ics")
+    etag = _digest("community", FORMAT, site, locale, community_id, name, count, newest, id_sum)
+    feed = Feed(None, etag, newest or created_at, filename=f"{slug}.ics")
     if validators.is_fresh(feed.etag, feed.last_modified):
         return feed
-    key = ("community", community.id, locale)
+    key = ("community", community_id, locale)
     if cached := _recent.get(key, etag):
         return cached
-    feed.body = ics.calendar(community.name, _public_entries(session, where, site=site, locale=locale))
+    where = and_(Event.community_id == community_id, _listed(now - KEEP))
+    feed.body = ics.calendar(name, _public_entries(session, where, site=site, locale=locale))
     _recent.put(key, feed)
     return feed
 
@@ -338,7 +356,7 @@ def _my_rsvps(session: Session, member: Member, now: datetime) -> list[tuple[Rsv
         select(Rsvp)
         .join(Rsvp.event)
         .options(joinedload(Rsvp.event).joinedload(Event.community))
-        .where(Rsvp.member_id == member.id, Event.ends_at <= now, _listed(now))
+        .where(Rsvp.member_id == member.id, Event.ends_at <= now, _listed(now - KEEP))
     )
     return upcoming + [(rsvp, None) for rsvp in ended]
 
@@ -362,7 +380,7 @@ def _personal_entries(
         where = Event.id.in_(public_ids)
         if include_communities:
             my_communities = select(Membership.community_id).where(Membership.member_id == member.id)
-            where = or_(where, and_(Event.community_id.in_(my_communities), _listed(now)))
+            where = or_(where, and_(Event.community_id.in_(my_communities), _listed(now - KEEP)))
         mine_ids = [entry.event_id for entry in mine]
         public = _public_entries(session, and_(where, Event.id.not_in(mine_ids)), site=site, locale=_locale())
     return sorted(mine + public, key=lambda entry: (entry.starts_at, entry.event_id))

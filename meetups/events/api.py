@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Literal
 
 from apiflask import APIBlueprint
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from meetups import api, clock
 from meetups.communities import service as communities
 from meetups.communities.api import CommunityRef
-from meetups.events import service
+from meetups.events import series, service
 from meetups.events.models import Event, EventStaff, EventStatus, RsvpMode, StaffRole, WaitlistMode
 from meetups.extensions import db
+from meetups.rsvps import service as rsvps
+from meetups.rsvps.api import QuestionIn
 
 bp = APIBlueprint("events_api", __name__, tag="Events")
 
@@ -62,6 +64,11 @@ class EventChanges(BaseModel):
     offer_hours: StrictInt | None = Field(None, description="How long an offered seat is held (offer mode).")
     rsvp_opens_at: WhenText | None = None
     rsvp_closes_at: WhenText | None = Field(None, description="Null: RSVPs close when the event starts.")
+    offer_cutover_hours: StrictInt | None = Field(
+        None, description="Time-adaptive waitlist: this many hours before the start, promotion becomes offers."
+    )
+    late_offer_hours: StrictInt | None = Field(None, description="How long offers near the start are held.")
+    checkin_opens_at: WhenText | None = Field(None, description="Null: two hours before the start.")
 
 
 class EventIn(EventChanges):
@@ -72,6 +79,10 @@ class EventIn(EventChanges):
         description="IANA zone name, such as Europe/Berlin.", examples=["Europe/Berlin"]
     )
     publish: StrictBool = Field(False, description="Publish at once instead of saving a draft.")
+    questions: list[QuestionIn] | None = Field(
+        None, description="Asked with each RSVP: kind short_text|long_text|single|multi|yes_no, label, "
+        "options, required; or {\"builtin\": \"accessibility\"|\"dietary\"|\"affiliation\"}."
+    )
 
 
 class CancelIn(BaseModel):
@@ -157,9 +168,11 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def event_json(event: Event) -> dict:
-    """The one JSON shape of an event, everywhere in the API."""
+def event_json(event: Event, counts: dict[str, int] | None = None) -> dict:
+    """The one JSON shape of an event, everywhere in the API. `counts` from rsvps.count_rsvps (lists pass
+    theirs, made in one query for all events)."""
     base = f"{current_app.config['BASE_URL']}/e/{event.id}"
+    counts = counts or rsvps.count_rsvps(db.session, [event.id])[event.id]
     return {
         "id": event.id,
         "url": base,
@@ -183,6 +196,14 @@ def event_json(event: Event) -> dict:
         "rsvp_closes_at": _iso(event.rsvp_closes_at),
         "community": {"slug": event.community.slug, "name": event.community.name},
         "cancel_reason": event.cancel_reason,
+        "going_count": counts["going"],
+        "seats_taken": counts["seats"],
+        "waitlist_count": counts["waitlisted"],
+        "pending_count": counts["pending"],
+        "offer_cutover_hours": event.offer_cutover_hours,
+        "late_offer_hours": event.late_offer_hours,
+        "checkin_opens_at": _iso(event.checkin_opens()),
+        "series_id": event.series_id,
     }
 
 
@@ -196,7 +217,7 @@ def staff_json(staff: EventStaff) -> dict:
 
 def _service_fields(body: EventChanges) -> dict:
     """The body in the service's vocabulary: only the fields the caller sent; the venue flattened."""
-    fields = body.model_dump(exclude_unset=True, exclude={"venue", "publish"})
+    fields = body.model_dump(exclude_unset=True, exclude={"venue", "publish", "questions"})
     if "venue" in body.model_fields_set:
         venue = body.venue.model_dump(exclude_unset=True) if body.venue else {"name": "", "address": ""}
         fields.update({f"venue_{key}": value for key, value in venue.items()})
@@ -228,6 +249,7 @@ def create_event(slug: str, body: EventIn):
         actor=_me(),
         fields=_service_fields(body),
         publish=body.publish,
+        questions=[q.model_dump(exclude_none=True) for q in body.questions] if body.questions else None,
         now=clock.now(),
     )
     db.session.commit()
@@ -247,7 +269,8 @@ def list_events(query: EventsQuery):
     events = service.list_events(
         db.session, now=clock.now(), community=community, past=query.past, limit=query.limit
     )
-    return {"events": [event_json(event) for event in events]}
+    counts = rsvps.count_rsvps(db.session, [event.id for event in events])
+    return {"events": [event_json(event, counts[event.id]) for event in events]}
 
 
 @bp.get("/events/<int:event_id>")
@@ -273,11 +296,37 @@ def show_event(event_id: int):
 )
 @api.login_required
 def update_event(event_id: int, body: EventChanges):
-    event = service.update_event(
-        db.session, event=_event(event_id), actor=_me(), changes=_service_fields(body), now=clock.now()
-    )
+    event, changes = _event(event_id), _service_fields(body)
+    if request.args.get("scope") == "following":  # this and every later event of its series
+        series.update_following(db.session, event=event, actor=_me(), changes=changes, now=clock.now())
+    else:
+        service.update_event(db.session, event=event, actor=_me(), changes=changes, now=clock.now())
     db.session.commit()
     return {"event": event_json(event)}
+
+
+class RepeatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    frequency: Literal["weekly", "biweekly", "monthly"]
+    count: StrictInt | None = Field(None, description="How many events in all, this one included (2-52).")
+    until: date | None = Field(None, description="Or: the last possible date (local).")
+
+
+@bp.post("/events/<int:event_id>/repeat")
+@bp.input(RepeatIn, arg_name="body")
+@bp.doc(
+    summary="Turn an event into a series",
+    description="Adds the later dates as events of their own, at the same local time across DST changes. "
+    "Monthly means the same weekday of the month (2nd Tuesday; a 5th weekday means the last).",
+    security=api.SECURITY,
+)
+@api.login_required
+def repeat_event(event_id: int, body: RepeatIn):
+    created = series.repeat_event(db.session, event=_event(event_id), actor=_me(), frequency=body.frequency,
+                                  count=body.count, until=body.until, now=clock.now())
+    db.session.commit()
+    return {"events": [event_json(e, {"going": 0, "seats": 0, "waitlisted": 0, "pending": 0}) for e in created]}, 201
 
 
 @bp.post("/events/<int:event_id>/publish")

@@ -221,8 +221,9 @@ def _current_fields(event: Event) -> dict:
 # Changes
 
 def create_event(session: Session, *, community: Community, actor: Member, fields: dict, now: datetime,
-                 publish: bool = False) -> Event:
-    """Community organisers create events, as drafts unless they publish at once."""
+                 publish: bool = False, questions: list[dict] | None = None) -> Event:
+    """Community organisers create events, as drafts unless they publish at once; with the questions asked
+    with each RSVP, all or nothing."""
     communities.ensure_can(session, actor, community, "create_event")
     unknown = set(fields) - EDITABLE
     if unknown:
@@ -231,6 +232,10 @@ def create_event(session: Session, *, community: Community, actor: Member, field
                   status=EventStatus.draft, **validate_event_fields(fields))
     session.add(event)
     session.flush()
+    if questions:
+        from meetups.rsvps import questions as rsvp_questions  # late: rsvps builds on events
+
+        rsvp_questions.set_questions(session, event=event, actor=actor, items=questions)
     if publish:
         publish_event(session, event=event, actor=actor, now=now)
     return event

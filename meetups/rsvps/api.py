@@ -11,7 +11,7 @@ from meetups import api, clock
 from meetups.checkin import tickets
 from meetups.events import service as events
 from meetups.extensions import db
-from meetups.rsvps import questions, service, waitlist
+from meetups.rsvps import questions, series, service, waitlist
 from meetups.rsvps.models import Question, Rsvp
 
 bp = APIBlueprint("rsvps_api", __name__)
@@ -88,7 +88,7 @@ def _with_position(rsvp: Rsvp) -> dict:
 
 @bp.post("/events/<int:event_id>/rsvp")
 @bp.input(RsvpIn, arg_name="body")
-@bp.doc(summary="RSVP, change guests/answers, or claim a held offer", security="BearerAuth")
+@bp.doc(summary="RSVP, change guests/answers, or claim a held offer", security=api.SECURITY)
 @api.login_required
 def save_rsvp(event_id: int, body: RsvpIn):
     rsvp = service.save_rsvp(db.session, event_id=event_id, member=current_user, guests=body.guests,
@@ -98,7 +98,7 @@ def save_rsvp(event_id: int, body: RsvpIn):
 
 
 @bp.delete("/events/<int:event_id>/rsvp")
-@bp.doc(summary="Cancel my RSVP, or decline a held offer", security="BearerAuth")
+@bp.doc(summary="Cancel my RSVP, or decline a held offer", security=api.SECURITY)
 @api.login_required
 def cancel_rsvp(event_id: int):
     rsvp = service.cancel_rsvp(db.session, event_id=event_id, member=current_user, now=clock.now())
@@ -107,7 +107,7 @@ def cancel_rsvp(event_id: int):
 
 
 @bp.get("/me/rsvps")
-@bp.doc(summary="My RSVPs (upcoming, or past with ?past=true)", security="BearerAuth")
+@bp.doc(summary="My RSVPs (upcoming, or past with ?past=true)", security=api.SECURITY)
 @api.login_required
 def my_rsvps():
     past = request.args.get("past", "").lower() in ("1", "true", "yes")
@@ -119,7 +119,7 @@ def my_rsvps():
 
 @bp.get("/events/<int:event_id>/attendees")
 @bp.doc(summary="Everyone who answered (staff): going, waitlist in order, pending, offered, ended",
-        security="BearerAuth")
+        security=api.SECURITY)
 @api.login_required
 def attendees(event_id: int):
     event = events.get_event(db.session, event_id, current_user)
@@ -131,7 +131,7 @@ def attendees(event_id: int):
 
 @bp.post("/rsvps/<int:rsvp_id>/approve")
 @bp.input(DecisionIn, arg_name="body")
-@bp.doc(summary="Approve a pending request (seat, or waitlist when full)", security="BearerAuth")
+@bp.doc(summary="Approve a pending request (seat, or waitlist when full)", security=api.SECURITY)
 @api.login_required
 def approve(rsvp_id: int, body: DecisionIn):
     rsvp = service.approve_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, message=body.message,
@@ -142,7 +142,7 @@ def approve(rsvp_id: int, body: DecisionIn):
 
 @bp.post("/rsvps/<int:rsvp_id>/decline")
 @bp.input(DecisionIn, arg_name="body")
-@bp.doc(summary="Decline a request or remove someone; a freed seat passes on", security="BearerAuth")
+@bp.doc(summary="Decline a request or remove someone; a freed seat passes on", security=api.SECURITY)
 @api.login_required
 def decline(rsvp_id: int, body: DecisionIn):
     rsvp = service.decline_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, message=body.message,
@@ -153,7 +153,7 @@ def decline(rsvp_id: int, body: DecisionIn):
 
 @bp.post("/rsvps/<int:rsvp_id>/promote")
 @bp.input(PromoteIn, arg_name="body")
-@bp.doc(summary="Seat someone waiting, out of turn (logged; capacity still holds)", security="BearerAuth")
+@bp.doc(summary="Seat someone waiting, out of turn (logged; capacity still holds)", security=api.SECURITY)
 @api.login_required
 def promote(rsvp_id: int, body: PromoteIn):
     rsvp = service.promote_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, reason=body.reason,
@@ -164,7 +164,7 @@ def promote(rsvp_id: int, body: PromoteIn):
 
 @bp.post("/rsvps/<int:rsvp_id>/move")
 @bp.input(MoveIn, arg_name="body")
-@bp.doc(summary="Move someone to a place in the waitlist (logged)", security="BearerAuth")
+@bp.doc(summary="Move someone to a place in the waitlist (logged)", security=api.SECURITY)
 @api.login_required
 def move(rsvp_id: int, body: MoveIn):
     rsvp = service.move_in_waitlist(db.session, actor=current_user, rsvp_id=rsvp_id, position=body.position,
@@ -182,7 +182,7 @@ def list_questions(event_id: int):
 
 @bp.put("/events/<int:event_id>/questions")
 @bp.input(QuestionsIn, arg_name="body")
-@bp.doc(summary="Replace the event's questions (organiser)", security="BearerAuth")
+@bp.doc(summary="Replace the event's questions (organiser)", security=api.SECURITY)
 @api.login_required
 def set_questions(event_id: int, body: QuestionsIn):
     event = events.get_event(db.session, event_id, current_user)
@@ -190,3 +190,21 @@ def set_questions(event_id: int, body: QuestionsIn):
                                     items=[q.model_dump(exclude_none=True) for q in body.questions])
     db.session.commit()
     return {"questions": [question_json(q) for q in saved]}
+
+
+@bp.post("/series/<int:series_id>/always-going")
+@bp.doc(summary="Always going: an RSVP for every date of the series as its RSVPs open", security=api.SECURITY)
+@api.login_required
+def always_going(series_id: int):
+    made = series.always_go(db.session, series_id=series_id, member=current_user, now=clock.now())
+    db.session.commit()
+    return {"always_going": True, "rsvps": [rsvp_json(r) for r in made]}
+
+
+@bp.delete("/series/<int:series_id>/always-going")
+@bp.doc(summary="Stop always going (RSVPs already made stay)", security=api.SECURITY)
+@api.login_required
+def stop_always_going(series_id: int):
+    series.stop_always_going(db.session, series_id=series_id, member=current_user)
+    db.session.commit()
+    return {"always_going": False}

@@ -60,6 +60,14 @@ def test_an_organiser_creates_a_draft_with_every_field(client, session, now, com
         "rsvp_closes_at": "2030-07-01T16:00:00+00:00",
         "community": {"slug": "py", "name": "Python"},
         "cancel_reason": "",
+        "going_count": 0,
+        "seats_taken": 0,
+        "waitlist_count": 0,
+        "pending_count": 0,
+        "offer_cutover_hours": None,
+        "late_offer_hours": 2,
+        "checkin_opens_at": "2030-07-01T15:00:00+00:00",
+        "series_id": None,
     }
     saved = _saved(session, event["id"])
     assert saved.status is EventStatus.draft

@@ -174,3 +174,36 @@ def test_offer_claim_after_expiry_is_refused_but_the_expiry_sticks(client, sessi
     rsvp = session.query(Rsvp).filter_by(member_id=b.id).one()
     session.refresh(rsvp)
     assert rsvp.status == "cancelled" and rsvp.end_reason == "offer_expired"
+
+
+def test_an_event_is_created_with_its_questions_and_shows_counts(client, session, now, bearer):
+    from tests.factories import make_community
+
+    admin = make_member(session, is_admin=True)
+    community = make_community(session)
+    body = {"title": "Workshop", "starts_at": "2030-07-01T19:00", "ends_at": "2030-07-01T21:00",
+            "timezone": "Europe/Berlin", "capacity": 1, "publish": True,
+            "questions": [{"kind": "yes_no", "label": "Laptop?", "required": True}, {"builtin": "dietary"}]}
+    created = client.post(f"/api/v1/communities/{community.slug}/events", json=body, headers=bearer(admin))
+    assert created.status_code == 201, created.json
+    event_id = created.json["event"]["id"]
+    asked = client.get(f"/api/v1/events/{event_id}/questions").json["questions"]
+    assert [q["label"] for q in asked] == ["Laptop?", "Dietary requirements"]
+    laptop = str(asked[0]["id"])
+    for _ in range(2):
+        client.post(f"/api/v1/events/{event_id}/rsvp", json={"answers": {laptop: True}},
+                    headers=bearer(make_member(session)))
+    event = client.get(f"/api/v1/events/{event_id}").json["event"]
+    assert (event["going_count"], event["waitlist_count"], event["seats_taken"]) == (1, 1, 1)
+
+
+def test_bad_questions_at_creation_write_no_event(client, session, now, bearer):
+    from meetups.events.models import Event
+    from tests.factories import make_community
+
+    community = make_community(session)
+    body = {"title": "Workshop", "starts_at": "2030-07-01T19:00", "ends_at": "2030-07-01T21:00",
+            "timezone": "Europe/Berlin", "questions": [{"kind": "single", "label": "Pick", "options": ["one"]}]}
+    response = client.post(f"/api/v1/communities/{community.slug}/events", json=body,
+                           headers=bearer(make_member(session, is_admin=True)))
+    assert response.status_code == 422 and session.query(Event).count() == 0

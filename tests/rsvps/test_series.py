@@ -110,3 +110,26 @@ def test_always_going_respects_a_cancelled_date(session, now, organiser, ctx):
     series_rsvps.always_go(session, series_id=first.series_id, member=member, now=now)
     service.cancel_rsvp(session, event_id=created[0].id, member=member, now=now)
     assert series_rsvps.apply_subscriptions(session, now=now) == 0
+
+
+def test_series_over_the_api(client, session, now, ctx):
+    from meetups.accounts import service as accounts
+
+    organiser = make_member(session, is_admin=True)
+    member = make_member(session)
+    first = make_event(session, starts_at=now + timedelta(days=2))
+    headers = {"Authorization": "Bearer " + accounts.create_token(session, organiser, name="t", now=now)[1]}
+    mine = {"Authorization": "Bearer " + accounts.create_token(session, member, name="t", now=now)[1]}
+    bad = client.post(f"/api/v1/events/{first.id}/repeat", json={"frequency": "daily", "count": 3}, headers=headers)
+    assert bad.status_code == 422
+    made = client.post(f"/api/v1/events/{first.id}/repeat", json={"frequency": "weekly", "count": 3},
+                       headers=headers)
+    assert made.status_code == 201 and len(made.json["events"]) == 2
+    series_id = made.json["events"][0]["series_id"]
+    going = client.post(f"/api/v1/series/{series_id}/always-going", headers=mine)
+    assert going.json["always_going"] is True and len(going.json["rsvps"]) == 3
+    moved = client.patch(f"/api/v1/events/{first.id}?scope=following", json={"title": "Renamed"}, headers=headers)
+    assert moved.status_code == 200
+    titles = [e["title"] for e in client.get("/api/v1/events").json["events"] if e["series_id"] == series_id]
+    assert titles == ["Renamed"] * 3
+    assert client.delete(f"/api/v1/series/{series_id}/always-going", headers=mine).json["always_going"] is False

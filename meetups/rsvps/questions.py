@@ -25,10 +25,11 @@ BUILTINS = {
 }
 
 
-def list_questions(session: Session, event: Event) -> list[Question]:
+def list_questions(session: Session, event: Event | int) -> list[Question]:
+    event_id = event if isinstance(event, int) else event.id
     return list(
         session.scalars(
-            select(Question).where(Question.event_id == event.id).order_by(Question.position, Question.id)
+            select(Question).where(Question.event_id == event_id).order_by(Question.position, Question.id)
         )
     )
 
@@ -131,7 +132,7 @@ def _check_one(question: Question, value: Any) -> Any:
     return [o for o in question.options if o in values]  # in the organiser's order, without repeats
 
 
-def check_answers(session: Session, event: Event, answers: Any) -> dict[str, Any]:
+def check_answers(session: Session, event: Event | int, answers: Any) -> dict[str, Any]:
     """Answers keyed by question id (as text); unknown questions, wrong values and missing required ones are
     refused with the question named."""
     if not isinstance(answers, dict):

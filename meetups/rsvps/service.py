@@ -69,9 +69,8 @@ def _get_mine(session: Session, event: Event, member: Member) -> Rsvp | None:
 
 
 def _fits(session: Session, event: Event, member_id: int, guests: int, *, already_seated: int = 0) -> bool:
-    free = waitlist.seats_free(session, event)
-    needed = waitlist.seats_needed(waitlist.seat_exempt_members(session, event), member_id, guests)
-    return free is None or needed <= free + already_seated
+    free, exempt = waitlist.room(session, event, member_id)
+    return free is None or guests + (0 if exempt else 1) <= free + already_seated
 
 
 def _join_line(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
@@ -91,10 +90,10 @@ def save_rsvp(
 ) -> Rsvp:
     """Seat the member's party if it fits, else waitlist it (approval events: ask the organisers).
     Posting again changes guests and answers, or claims a held offer."""
+    clean_answers = questions.check_answers(session, event_id, answers or {})  # reads only: before the lock
     event = lock_event(session, event_id)
     _ensure_can_rsvp(event, now)
     guests = _check_guests(event, guests)
-    clean_answers = questions.check_answers(session, event, answers or {})
     rsvp = _get_mine(session, event, member)
     if rsvp is not None and rsvp.status in ACTIVE:
         return _change(
@@ -102,10 +101,10 @@ def save_rsvp(
         )
     if rsvp is not None and rsvp.status is RsvpStatus.declined:
         raise errors.RsvpDeclined(_("The organisers declined your RSVP for this event."))
-    waitlist.expire_offers(session, event, now)
-    if rsvp is None:
+    if waitlist.offer_hold(event, event.starts_at) is not None:  # only then can a held seat be overdue
+        waitlist.expire_offers(session, event, now)
+    if rsvp is None:  # added only once its state is decided: one INSERT, no UPDATE after it
         rsvp = Rsvp(event=event, member=member, created_at=now, updated_at=now, status=RsvpStatus.pending)
-        session.add(rsvp)
     rsvp.guests, rsvp.answers, rsvp.end_reason, rsvp.message = guests, clean_answers, "", ""
     if event.rsvp_mode is RsvpMode.approval:
         waitlist.unseat(rsvp, RsvpStatus.pending, now)
@@ -113,8 +112,8 @@ def save_rsvp(
         waitlist.seat(rsvp, now)
     else:
         _join_line(session, event, rsvp, now)
+    session.add(rsvp)
     session.flush()
-    waitlist.log(session, rsvp, f"rsvp_{rsvp.status.value}", now, actor_id=member.id)
     return rsvp
 
 

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from meetups.events.models import Event, EventStaff, WaitlistMode
@@ -36,16 +36,24 @@ def _seat_exempt_members(event_id: int):
     )
 
 
-def seats_taken(session: Session, event: Event) -> int:
-    """Seats held by going and offered parties (member + guests); staff exempt from seats count only guests."""
+def _seats_taken_query(event: Event):
     exempt = _seat_exempt_members(event.id)
     seats = func.sum(Rsvp.guests + 1) - func.coalesce(func.sum(1).filter(Rsvp.member_id.in_(exempt)), 0)
-    return (
-        session.scalar(
-            select(func.coalesce(seats, 0)).where(Rsvp.event_id == event.id, Rsvp.status.in_(SEATED))
-        )
-        or 0
-    )
+    return select(func.coalesce(seats, 0)).where(Rsvp.event_id == event.id, Rsvp.status.in_(SEATED))
+
+
+def seats_taken(session: Session, event: Event) -> int:
+    """Seats held by going and offered parties (member + guests); staff exempt from seats count only guests."""
+    return session.scalar(_seats_taken_query(event)) or 0
+
+
+def room(session: Session, event: Event, member_id: int) -> tuple[int | None, bool]:
+    """Free seats (None: no limit) and whether this member is seat-exempt staff, in one round trip."""
+    exempt = exists(_seat_exempt_members(event.id).where(EventStaff.member_id == member_id))
+    if event.capacity is None:
+        return None, bool(session.scalar(select(exempt)))
+    taken, is_exempt = session.execute(select(_seats_taken_query(event).scalar_subquery(), exempt)).one()
+    return max(0, event.capacity - (taken or 0)), bool(is_exempt)
 
 
 def seat_exempt_members(session: Session, event: Event) -> set[int]:

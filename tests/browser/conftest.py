@@ -52,12 +52,10 @@ def browser():
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from tests.chromium import shared_chromium  # one for the run: tests/checkin imports this fixture too
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with shared_chromium(CHROMIUM, CHROMIUM_ARGS) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

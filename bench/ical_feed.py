@@ -214,8 +214,11 @@ def main() -> None:
                 over_http = timed(lambda: http.get(url + path, timeout=60), 30)
                 tag = http.get(url + path, timeout=60).headers["ETag"]
                 http_304 = timed(lambda: http.get(url + path, headers={"If-None-Match": tag}, timeout=60), 30)
+                http_floor = timed(lambda: http.get(url + "/healthz", timeout=60), 30)
+                http.close()
             line("HTTP (gunicorn), warm, gzip", over_http)
             line("HTTP (gunicorn), 304", http_304)
+            line("HTTP (gunicorn), /healthz", http_floor)
         with app.app_context():
             db.engine.dispose()
 

@@ -413,7 +413,7 @@ class _Worker:
         # -P: the script's folder stays off sys.path, so nothing here shadows a library module
         self.proc = subprocess.Popen([sys.executable, "-P", str(Path(__file__).resolve())],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
-        self.ready = False
+        self.ready = self.broken = False
 
     def call(self, sheet: Sheet, badges: Sequence[Badge]) -> bytes:
         try:
@@ -425,23 +425,23 @@ class _Worker:
             _send(self.proc.stdin, (tuple(sheet), [tuple(b) for b in badges]))
             status, value = _receive(self.proc.stdout)
         except (EOFError, BrokenPipeError, OSError) as exc:
+            self.broken = True
             raise RenderError("a badge worker stopped") from exc
         if status != "ok":
             raise RenderError(value)
         return value
 
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
     def stop(self) -> None:
-        if self.alive:
+        try:
             self.proc.stdin.close()  # the worker leaves its loop at end of input
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        except OSError:
+            pass  # already gone
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
 
 
 class RenderPool:
@@ -470,8 +470,9 @@ class RenderPool:
         try:
             return worker.call(sheet, badges)
         except RenderError:
-            if not worker.alive:  # replace a dead worker, so the pool keeps its size
+            if worker.broken:  # replace a dead worker, so the pool keeps its size
                 self._workers.remove(worker)
+                worker.stop()
                 worker = _Worker()
                 self._workers.append(worker)
             raise

@@ -7,7 +7,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from meetups import api, clock
-from meetups.calendars import service
+from meetups.calendars import links
 from meetups.extensions import db
 
 bp = APIBlueprint("calendars_api", __name__, tag="Calendars")
@@ -29,7 +29,7 @@ class CalendarOut(BaseModel):
     include_community_events: bool
 
 
-def calendar_json(settings: service.FeedSettings) -> dict:
+def calendar_json(settings: links.FeedSettings) -> dict:
     return {
         "calendar_url": settings.url,
         "webcal_url": settings.webcal_url,
@@ -46,7 +46,7 @@ def _me():
 @bp.doc(summary="My calendar feed", security=api.SECURITY, responses={401: "login_required"})
 @api.login_required
 def get_calendar():
-    return calendar_json(service.get_feed_settings(db.session, _me()))
+    return calendar_json(links.get_feed_settings(db.session, _me()))
 
 
 @bp.put("/me/calendar")
@@ -60,7 +60,7 @@ def get_calendar():
 )
 @api.login_required
 def update_calendar(body: CalendarSettingsIn):
-    settings = service.set_include_community_events(
+    settings = links.set_include_community_events(
         db.session, _me(), body.include_community_events, now=clock.now()
     )
     db.session.commit()
@@ -77,6 +77,6 @@ def update_calendar(body: CalendarSettingsIn):
 )
 @api.login_required
 def reset_calendar():
-    settings = service.reset_calendar(db.session, _me(), now=clock.now())
+    settings = links.reset_calendar(db.session, _me(), now=clock.now())
     db.session.commit()
     return calendar_json(settings)

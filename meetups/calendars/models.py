@@ -10,7 +10,7 @@ from meetups.extensions import db
 
 class CalendarFeed(db.Model):
     """A member's personal feed settings. The secret link is not stored: it is an HMAC, under the app's
-    secret key, of the member and `nonce` (see calendars.service.feed_token), so /me can show it again while
+    secret key, of the member and `nonce` (see calendars.links.feed_token), so /me can show it again while
     a copy of the database alone cannot rebuild it. A member without a row has a working link with the empty
     nonce; a reset stores a new nonce, and the old link stops matching at once."""
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meetups import clock, errors
-from meetups.calendars import service
+from meetups.calendars import links, service
 from meetups.calendars.forms import FeedSettingsForm
 from meetups.communities.forms import ActionForm
 from meetups.extensions import db
@@ -80,7 +80,7 @@ def reset():
     form = ActionForm()
     if not form.validate_on_submit():
         raise errors.InvalidInput.from_form(form)
-    service.reset_calendar(db.session, _me(), now=clock.now())
+    links.reset_calendar(db.session, _me(), now=clock.now())
     db.session.commit()
     flash(
         _("Your calendar link is new, and the old one no longer works. Subscribe again with the new one."),
@@ -95,9 +95,7 @@ def settings():
     form = FeedSettingsForm()
     if not form.validate_on_submit():
         raise errors.InvalidInput.from_form(form)
-    service.set_include_community_events(
-        db.session, _me(), form.include_community_events.data, now=clock.now()
-    )
+    links.set_include_community_events(db.session, _me(), form.include_community_events.data, now=clock.now())
     db.session.commit()
     flash(_("Your calendar feed setting is saved."), "success")
     return redirect(url_for("accounts.me", _anchor="calendar"))
@@ -106,12 +104,12 @@ def settings():
 @bp.app_template_global()
 def calendar_links(event) -> dict[str, str]:
     """For calendars/_add_to_calendar.html: download, webcal and Google Calendar links."""
-    return service.event_links(event)
+    return links.event_links(event)
 
 
 @bp.app_template_global()
-def my_calendar_feed() -> service.FeedSettings | None:
+def my_calendar_feed() -> links.FeedSettings | None:
     """For calendars/_my_feed.html: the member's feed link and setting (a read; nothing is written)."""
     if not current_user.is_authenticated:
         return None
-    return service.get_feed_settings(db.session, _me())
+    return links.get_feed_settings(db.session, _me())

@@ -96,6 +96,7 @@ class StaffIn(BaseModel):
 
     email: StrictStr
     role: StaffRole
+    takes_seat: StrictBool = Field(False, description="Their own RSVP takes an attendee seat (default: no).")
 
 
 class EventsQuery(BaseModel):
@@ -212,6 +213,7 @@ def staff_json(staff: EventStaff) -> dict:
         "id": staff.id,
         "member": {"id": staff.member.id, "name": staff.member.name},
         "role": staff.role.value,
+        "takes_seat": staff.takes_seat,
     }
 
 
@@ -374,7 +376,8 @@ def cancel_event(event_id: int, body: CancelIn):
 @api.login_required
 def add_staff(event_id: int, body: StaffIn):
     staff = service.add_staff(
-        db.session, event=_event(event_id), actor=_me(), email=body.email, role=body.role, now=clock.now()
+        db.session, event=_event(event_id), actor=_me(), email=body.email, role=body.role,
+        takes_seat=body.takes_seat, now=clock.now(),
     )
     db.session.commit()
     return {"staff": staff_json(staff)}

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
@@ -215,6 +216,7 @@ class StaffForm(FlaskForm):
             SelectChoice(StaffRole.speaker.value, _l("Speaker")),
         ],
     )
+    takes_seat = BooleanField(_l("Takes an attendee seat when they RSVP"))
 
 
 class RepeatForm(FlaskForm):

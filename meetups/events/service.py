@@ -298,8 +298,10 @@ def cancel_event(session: Session, *, event: Event, actor: Member, reason: str =
     return event
 
 
-def add_staff(session: Session, *, event: Event, actor: Member, email: str, role: str, now: datetime) -> EventStaff:
-    """Give a member a role at the event (organiser, volunteer, speaker)."""
+def add_staff(session: Session, *, event: Event, actor: Member, email: str, role: str, now: datetime,
+              takes_seat: bool = False) -> EventStaff:
+    """Give a member a role at the event (organiser, volunteer, speaker). Staff take no attendee seat with
+    their own RSVP unless `takes_seat`."""
     ensure_can(session, actor, event, "manage")
     role = _choice({"role": role}, "role", StaffRole, None)
     if role is None:
@@ -309,9 +311,11 @@ def add_staff(session: Session, *, event: Event, actor: Member, email: str, role
         raise errors.NotFound(_("Nobody has an account with that email."), field="email")
     if role in _staff_roles(session, member, event):
         raise errors.AlreadyStaff(_("%(name)s already has this role.", name=member.name))
-    staff = EventStaff(event=event, member=member, role=role, added_at=now)
+    staff = EventStaff(event=event, member=member, role=role, added_at=now, takes_seat=bool(takes_seat))
     session.add(staff)
     session.flush()
+    if not staff.takes_seat:  # their own RSVP stops taking a seat: the line may move
+        waitlist.move_line(session, session.get(Event, event.id, with_for_update=True, populate_existing=True), now)
     return staff
 
 

@@ -187,7 +187,8 @@ def add_staff(event_id: int):
         return _manage_page(event, form, 422)
     try:
         staff = service.add_staff(
-            db.session, event=event, actor=_me(), email=form.email.data, role=form.role.data, now=clock.now()
+            db.session, event=event, actor=_me(), email=form.email.data, role=form.role.data,
+            takes_seat=form.takes_seat.data, now=clock.now(),
         )
     except errors.DomainError as err:
         db.session.rollback()

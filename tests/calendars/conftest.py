@@ -26,7 +26,7 @@ def _icaljs_missing() -> str | None:
 
 @pytest.fixture
 def icaljs():
-    """parse(feed bytes) -> what ical.js reads from it. In CI a missing parser fails the test, never skips it."""
+    """parse(feed bytes) -> what ical.js reads from it. In CI a missing parser fails, never skips."""
     missing = _icaljs_missing()
     if missing and os.environ.get("CI"):
         pytest.fail(f"{missing}; CI must check feeds with the independent parser")
@@ -35,7 +35,11 @@ def icaljs():
 
     def parse(body: bytes) -> dict:
         result = subprocess.run(
-            [shutil.which("node"), str(SCRIPT)], input=body, capture_output=True, timeout=60, check=False,
+            [shutil.which("node"), str(SCRIPT)],
+            input=body,
+            capture_output=True,
+            timeout=60,
+            check=False,
             env={**os.environ, "TZ": "UTC"},  # a floating time would then read as UTC and stand out
         )
         assert result.returncode == 0, result.stderr.decode()

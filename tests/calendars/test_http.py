@@ -1,6 +1,8 @@
 """Feeds over HTTP: content type, validators and 304s that build nothing, gzip, caching headers, and the
 VEVENT cache that keeps a big feed cheap without ever serving a stale entry."""
 
+# ruff: noqa: RUF001 — Cyrillic and Arabic-Indic text is the point of these tests
+
 import gzip
 from datetime import UTC, datetime, timedelta
 
@@ -8,7 +10,7 @@ import pytest
 import sqlalchemy
 from sqlalchemy import select
 
-from meetups.calendars import service
+from meetups.calendars import links, service
 from meetups.calendars.models import CalendarEventCache
 from meetups.events import service as events
 from meetups.extensions import db
@@ -41,7 +43,8 @@ def community_with_events(session, now):
 
 
 def test_an_unchanged_community_feed_answers_304_from_one_query(
-        client, session, now, community_with_events, statements):
+    client, session, now, community_with_events, statements
+):
     path = f"/c/{community_with_events.slug}/calendar.ics"
     first = client.get(path)
     assert first.status_code == 200
@@ -68,8 +71,9 @@ def test_any_change_gives_a_new_etag(client, session, now, community_with_events
     added = client.get(path, headers={"If-None-Match": etag})
     assert added.status_code == 200
 
-    events.update_event(session, event=event, actor=organiser, changes={"title": "New title"},
-                        now=now + timedelta(seconds=1))
+    events.update_event(
+        session, event=event, actor=organiser, changes={"title": "New title"}, now=now + timedelta(seconds=1)
+    )
     renamed = client.get(path, headers={"If-None-Match": added.headers["ETag"]})
     assert renamed.status_code == 200 and b"SUMMARY:New title" in renamed.data
 
@@ -106,8 +110,9 @@ def test_a_stale_cached_entry_is_never_served(client, session, now, ctx):
     event = make_event(session, title="Before")
     path = f"/c/{event.community.slug}/calendar.ics"
     assert b"SUMMARY:Before" in client.get(path).data
-    events.update_event(session, event=event, actor=organiser, changes={"title": "After"},
-                        now=now + timedelta(seconds=1))
+    events.update_event(
+        session, event=event, actor=organiser, changes={"title": "After"}, now=now + timedelta(seconds=1)
+    )
     service.clear_caches()  # as in another process: only the database cache is left, and it is stale
 
     body = client.get(path).data
@@ -133,7 +138,7 @@ def test_event_and_personal_feeds_answer_304_too(app, client, session, now):
     event = make_event(session)
     me = make_member(session)
     with app.test_request_context():
-        personal = service.calendar_url(session, me).removeprefix("http://meetups.test")
+        personal = links.calendar_url(session, me).removeprefix("http://meetups.test")
     for path in (f"/e/{event.id}/event.ics", personal):
         first = client.get(path)
         assert first.status_code == 200
@@ -143,7 +148,7 @@ def test_event_and_personal_feeds_answer_304_too(app, client, session, now):
 def test_personal_feeds_stay_private_and_unindexed(app, client, session, now):
     me = make_member(session)
     with app.test_request_context():
-        path = service.calendar_url(session, me).removeprefix("http://meetups.test")
+        path = links.calendar_url(session, me).removeprefix("http://meetups.test")
 
     response = client.get(path)
 
@@ -161,15 +166,23 @@ def test_the_event_download_is_an_attachment(client, session, now):
 
 
 TITLE = "Встреча; «Python», 🐍🎉\nвторая строка \\ обратная косая"
-DESCRIPTION = ("Привет, мир! Это очень длинное описание на русском языке, с эмодзи 😀👍🏽 и знаками; запятыми, "
-               "точками с запятой\n\nи переводами строк. " * 4)
+DESCRIPTION = (
+    "Привет, мир! Это очень длинное описание на русском языке, с эмодзи 😀👍🏽 и знаками; запятыми, "
+    "точками с запятой\n\nи переводами строк. " * 4
+)
 
 
 def test_text_is_escaped_and_folded_without_splitting_characters(client, session, now, icaljs):
     community = make_community(session, name="Клуб «Питон», Берлин; 🐍")
-    event = make_event(session, community=community, title=TITLE, description=DESCRIPTION,
-                       venue_name="Кафе «Ромашка»; зал 2", venue_address="ул. Ленина, 1\nвход со двора",
-                       starts_at=datetime(2030, 6, 1, 16, tzinfo=UTC))
+    event = make_event(
+        session,
+        community=community,
+        title=TITLE,
+        description=DESCRIPTION,
+        venue_name="Кафе «Ромашка»; зал 2",
+        venue_address="ул. Ленина, 1\nвход со двора",
+        starts_at=datetime(2030, 6, 1, 16, tzinfo=UTC),
+    )
 
     for path in (f"/e/{event.id}/event.ics", f"/c/{community.slug}/calendar.ics"):
         body = client.get(path).data

@@ -1,12 +1,14 @@
 """The personal feed: my RSVPs as calendar apps should show them, nothing about anyone else, a secret link
 that a reset kills at once, and the community-events setting."""
 
+# ruff: noqa: RUF001 — Cyrillic and Arabic-Indic text is the point of these tests
+
 import re
 from datetime import timedelta
 
 import pytest
 
-from meetups.calendars import service
+from meetups.calendars import links
 from meetups.events import service as events
 from meetups.events.models import EventStatus, RsvpMode
 from meetups.rsvps import service as rsvps
@@ -23,13 +25,11 @@ def uid(event) -> str:
     return f"event-{event.id}@meetups.test"
 
 
-
-
 @pytest.fixture
 def my_url(app, session):
     def _url(member) -> str:
         with app.test_request_context():
-            url = service.calendar_url(session, member)
+            url = links.calendar_url(session, member)
         assert url.startswith("http://meetups.test/calendar/") and url.endswith(".ics")
         return url.removeprefix("http://meetups.test")
 
@@ -39,7 +39,10 @@ def my_url(app, session):
 @pytest.fixture
 def scene(session, now, ctx):
     """Me, another member, and events where I am going, waitlisted, pending, offered a seat, cancelled."""
-    me, other = make_member(session, name="Mia Me"), make_member(session, name="Otto Other", email="otto@x.test")
+    me, other = (
+        make_member(session, name="Mia Me"),
+        make_member(session, name="Otto Other", email="otto@x.test"),
+    )
     organiser = make_member(session)
     community = make_community(session, organiser=organiser)
     full = make_event(session, community=community, title="Full house", capacity=1)
@@ -58,8 +61,18 @@ def scene(session, now, ctx):
     rsvps.save_rsvp(session, event_id=theirs.id, member=other, now=now)
     rsvps.cancel_rsvp(session, event_id=left.id, member=me, now=now)
     events.cancel_event(session, event=called_off, actor=organiser, reason="Snow", now=now)
-    return {"me": me, "other": other, "organiser": organiser, "community": community, "full": full,
-            "going": going, "approval": approval, "left": left, "called_off": called_off, "theirs": theirs}
+    return {
+        "me": me,
+        "other": other,
+        "organiser": organiser,
+        "community": community,
+        "full": full,
+        "going": going,
+        "approval": approval,
+        "left": left,
+        "called_off": called_off,
+        "theirs": theirs,
+    }
 
 
 def test_my_feed_shows_each_rsvp_as_it_stands(client, session, now, scene, my_url, icaljs):
@@ -72,7 +85,9 @@ def test_my_feed_shows_each_rsvp_as_it_stands(client, session, now, scene, my_ur
     going = listed[uid(scene["going"])]
     assert going["STATUS"] == "CONFIRMED" and going["SUMMARY"] == "Going to this"
     assert going["TRANSP"] == "OPAQUE"
-    ticket = next(r for r in rsvps.list_my_rsvps(session, scene["me"], now=now) if r.rsvp.event_id == scene["going"].id)
+    ticket = next(
+        r for r in rsvps.list_my_rsvps(session, scene["me"], now=now) if r.rsvp.event_id == scene["going"].id
+    )
     assert f"Your ticket: http://meetups.test/t/{ticket.rsvp.ticket_code}" in going["DESCRIPTION"]
     waiting = listed[uid(scene["full"])]
     assert waiting["STATUS"] == "TENTATIVE" and waiting["SUMMARY"] == "[Waitlist #2] Full house"
@@ -83,8 +98,11 @@ def test_my_feed_shows_each_rsvp_as_it_stands(client, session, now, scene, my_ur
 
     parsed = icaljs(body)
     assert {e["uid"]: e["status"] for e in parsed["events"]} == {
-        uid(scene["going"]): "CONFIRMED", uid(scene["full"]): "TENTATIVE",
-        uid(scene["approval"]): "TENTATIVE", uid(scene["called_off"]): "CANCELLED"}
+        uid(scene["going"]): "CONFIRMED",
+        uid(scene["full"]): "TENTATIVE",
+        uid(scene["approval"]): "TENTATIVE",
+        uid(scene["called_off"]): "CANCELLED",
+    }
     assert parsed["calname"] == "My meetups"
 
 
@@ -102,8 +120,16 @@ def test_a_held_seat_is_tentative_and_says_until_when(client, session, now, ctx,
 
     me = make_member(session)
     event = make_event(session, title="Offer mode")
-    session.add(Rsvp(event=event, member=me, status=RsvpStatus.offered, created_at=now, updated_at=now,
-                     offer_expires_at=now + timedelta(hours=5)))
+    session.add(
+        Rsvp(
+            event=event,
+            member=me,
+            status=RsvpStatus.offered,
+            created_at=now,
+            updated_at=now,
+            offer_expires_at=now + timedelta(hours=5),
+        )
+    )
     session.flush()
 
     listed = events_by_uid(assert_well_formed(client.get(my_url(me)).data))
@@ -120,9 +146,22 @@ def test_past_events_i_went_to_stay_for_90_days_but_old_waitlists_go(client, ses
     went = make_event(session, starts_at=now - timedelta(days=30))
     waited = make_event(session, starts_at=now - timedelta(days=30))
     long_ago = make_event(session, starts_at=now - timedelta(days=100))
-    for event, status in ((went, RsvpStatus.going), (waited, RsvpStatus.waitlisted), (long_ago, RsvpStatus.going)):
-        session.add(Rsvp(event=event, member=me, status=status, created_at=now, updated_at=now, waitlist_rank=1,
-                         ticket_code=f"code{event.id}" if status is RsvpStatus.going else None))
+    for event, status in (
+        (went, RsvpStatus.going),
+        (waited, RsvpStatus.waitlisted),
+        (long_ago, RsvpStatus.going),
+    ):
+        session.add(
+            Rsvp(
+                event=event,
+                member=me,
+                status=status,
+                created_at=now,
+                updated_at=now,
+                waitlist_rank=1,
+                ticket_code=f"code{event.id}" if status is RsvpStatus.going else None,
+            )
+        )
     session.flush()
 
     listed = events_by_uid(assert_well_formed(client.get(my_url(me)).data))
@@ -173,8 +212,18 @@ def test_resetting_kills_the_old_link_at_once(client, session, now, my_url, logi
     assert client.get(new).status_code == 200
 
 
-@pytest.mark.parametrize("token", ["abc", "1-", "-abc", "99999999999999999999-abc", "١-abc", "1-" + "a" * 80,
-                                   "0-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "abc",
+        "1-",
+        "-abc",
+        "99999999999999999999-abc",
+        "١-abc",
+        "1-" + "a" * 80,
+        "0-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ],
+)
 def test_made_up_tokens_are_404(client, session, now, token):
     assert client.get(f"/calendar/{token}.ics").status_code == 404
 
@@ -194,3 +243,51 @@ def test_my_feed_is_in_my_language(client, session, now, my_url, app):
         with force_locale("ru"):
             expected = gettext("My meetups")
     assert f"X-WR-CALNAME:{expected}".encode() in client.get(my_url(me)).data
+
+
+def test_my_feed_takes_a_fixed_number_of_queries(app, client, session, now, ctx, my_url):
+    import sqlalchemy
+
+    from meetups.extensions import db
+
+    me = make_member(session)
+    url = my_url(me)
+    with app.app_context():
+        engine = db.engines[None].engine
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            seen.append(statement)
+
+    def queries() -> int:
+        client.get(url)  # builds and caches the public entries
+        seen.clear()
+        sqlalchemy.event.listen(engine, "before_cursor_execute", record)
+        assert client.get(url).status_code == 200
+        sqlalchemy.event.remove(engine, "before_cursor_execute", record)
+        return len(seen)
+
+    rsvps.save_rsvp(session, event_id=make_event(session).id, member=me, now=now)
+    few = queries()
+    for _ in range(6):
+        rsvps.save_rsvp(session, event_id=make_event(session).id, member=me, now=now)
+    make_event(session, capacity=0)
+    assert queries() == few
+
+
+def test_a_waitlist_place_moving_is_a_new_feed_even_for_if_modified_since(client, session, now, ctx, my_url):
+    me, ahead = make_member(session), make_member(session)
+    full = make_event(session, capacity=1, title="Full")
+    rsvps.save_rsvp(session, event_id=full.id, member=make_member(session), now=now)
+    rsvps.save_rsvp(session, event_id=full.id, member=ahead, now=now)
+    rsvps.save_rsvp(session, event_id=full.id, member=me, now=now)
+    url = my_url(me)
+    first = client.get(url)
+    assert b"[Waitlist #2] Full" in first.data
+
+    rsvps.cancel_rsvp(session, event_id=full.id, member=ahead, now=now)  # my RSVP itself did not change
+    again = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+
+    assert again.status_code == 200 and b"[Waitlist #1] Full" in again.data
+    assert client.get(url, headers={"If-None-Match": again.headers["ETag"]}).status_code == 304

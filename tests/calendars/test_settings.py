@@ -10,7 +10,7 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from meetups import create_app
-from meetups.calendars import service
+from meetups.calendars import links
 from meetups.calendars.models import CalendarFeed
 from meetups.events.models import EventStatus
 from meetups.extensions import db
@@ -33,8 +33,15 @@ def test_strangers_are_sent_to_log_in(client, session, now, path):
 
 @pytest.fixture
 def csrf_client(app, session, monkeypatch):
-    csrf_app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-                           "RATELIMIT_ENABLED": False, "MAIL_URL": "", "BASE_URL": "http://meetups.test"})
+    csrf_app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+            "RATELIMIT_ENABLED": False,
+            "MAIL_URL": "",
+            "BASE_URL": "http://meetups.test",
+        }
+    )
     with app.app_context():
         connection = db.engines[None]
     with csrf_app.app_context():
@@ -58,31 +65,33 @@ def test_the_setting_and_the_reset_each_change_only_their_part(client, session, 
     me = make_member(session)
     login(me)
     with app.test_request_context():
-        first = service.calendar_url(session, me)
+        first = links.calendar_url(session, me)
 
     client.post("/me/calendar/settings", data={"include_community_events": "y"})
     with app.test_request_context():
-        assert service.calendar_url(session, me) == first  # the setting keeps the link
+        assert links.calendar_url(session, me) == first  # the setting keeps the link
     assert settings_of(session, me).include_community_events is True
 
     client.post("/me/calendar/reset")
     with app.test_request_context():
-        assert service.calendar_url(session, me) != first
+        assert links.calendar_url(session, me) != first
     assert settings_of(session, me).include_community_events is True  # and the reset keeps the setting
 
 
 def test_reading_my_link_writes_nothing(app, session, now):
     me = make_member(session)
     with app.test_request_context():
-        assert service.calendar_url(session, me) == service.calendar_url(session, me)
+        assert links.calendar_url(session, me) == links.calendar_url(session, me)
     assert settings_of(session, me) is None
 
 
 # The JSON API
 
 
-@pytest.mark.parametrize(("method", "path"), [("get", "/api/v1/me/calendar"), ("put", "/api/v1/me/calendar"),
-                                              ("post", "/api/v1/me/calendar/reset")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/v1/me/calendar"), ("put", "/api/v1/me/calendar"), ("post", "/api/v1/me/calendar/reset")],
+)
 def test_the_api_needs_a_member(client, session, now, method, path):
     response = getattr(client, method)(path, json={"include_community_events": True})
     assert response.status_code == 401
@@ -108,8 +117,15 @@ def test_the_api_shows_changes_and_resets_my_feed(client, session, now):
     assert client.get(urlsplit(reset.json["calendar_url"]).path).status_code == 200
 
 
-@pytest.mark.parametrize("body", [{"include_community_events": "yes"}, {"include_community_events": 1}, {},
-                                  {"include_community_events": True, "colour": "red"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"include_community_events": "yes"},
+        {"include_community_events": 1},
+        {},
+        {"include_community_events": True, "colour": "red"},
+    ],
+)
 def test_the_api_refuses_a_bad_setting(client, session, now, body):
     me = make_member(session)
     response = client.put("/api/v1/me/calendar", json=body, headers=bearer(session, me))
@@ -163,7 +179,7 @@ def test_no_add_to_calendar_for_drafts_or_cancelled_events(app, session, now, st
 def test_my_feed_section(app, session, now):
     me = make_member(session)
     with app.test_request_context():
-        url = service.calendar_url(session, me)
+        url = links.calendar_url(session, me)
 
     page = render(app, '{% include "calendars/_my_feed.html" %}', member=me)
 
@@ -175,4 +191,4 @@ def test_my_feed_section(app, session, now):
     assert 'action="/me/calendar/reset"' in page and "data-confirm=" in page
     assert 'action="/me/calendar/settings"' in page and 'name="csrf_token"' in page
     assert 'name="include_community_events"' in page and "checked" not in page
-    assert render(app, '{% include "calendars/_my_feed.html" %}') .strip() == ""  # logged out: nothing
+    assert render(app, '{% include "calendars/_my_feed.html" %}').strip() == ""  # logged out: nothing

@@ -11,23 +11,52 @@ from tests.factories import make_community, make_event
 YEAR_2030 = (datetime(2030, 1, 1, tzinfo=UTC), datetime(2031, 1, 1, tzinfo=UTC))
 #: spring and autumn in both hemispheres, half-hour and 45-minute offsets, Dublin's negative DST, Morocco's
 #: Ramadan changes, a zone without DST, and UTC
-ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "Pacific/Chatham",
-         "Europe/Dublin", "Africa/Casablanca", "America/Santiago", "Asia/Kolkata", "UTC"]
+ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "Europe/Dublin",
+    "Africa/Casablanca",
+    "America/Santiago",
+    "Asia/Kolkata",
+    "UTC",
+]
 
 
 def utc_text(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", ".000Z")
 
 
-def test_events_around_every_clock_change_of_2030_are_read_at_the_stored_instants(client, session, now, icaljs):
+def test_events_around_every_clock_change_of_2030_are_read_at_the_stored_instants(
+    client, session, now, icaljs
+):
     community = make_community(session)
     made = []
     for zone in ZONES:
         for change, _before, _after in ics._transitions(ZoneInfo(zone), *YEAR_2030):
-            for minutes in (-90, -60, -30, -1, 0, 1, 30, 60, 90):  # ambiguous and just-after-the-gap times too
+            for minutes in (
+                -90,
+                -60,
+                -30,
+                -1,
+                0,
+                1,
+                30,
+                60,
+                90,
+            ):  # ambiguous and just-after-the-gap times too
                 starts = change + timedelta(minutes=minutes)
-                made.append(make_event(session, community=community, timezone=zone, starts_at=starts,
-                                       ends_at=starts + timedelta(minutes=45)))
+                made.append(
+                    make_event(
+                        session,
+                        community=community,
+                        timezone=zone,
+                        starts_at=starts,
+                        ends_at=starts + timedelta(minutes=45),
+                    )
+                )
     assert len(made) > 100
 
     body = client.get(f"/c/{community.slug}/calendar.ics").data
@@ -60,8 +89,12 @@ def test_a_feed_defines_each_zone_once_for_exactly_its_years(client, session, no
     new_year = datetime(2030, 12, 31, 20, 0, tzinfo=UTC)  # a three-day event over the new year in Berlin
     make_event(session, community=community, starts_at=new_year, ends_at=new_year + timedelta(days=3))
     make_event(session, community=community, starts_at=datetime(2030, 6, 1, 17, tzinfo=UTC))
-    make_event(session, community=community, timezone="America/New_York",
-               starts_at=datetime(2030, 6, 2, 23, tzinfo=UTC))
+    make_event(
+        session,
+        community=community,
+        timezone="America/New_York",
+        starts_at=datetime(2030, 6, 2, 23, tzinfo=UTC),
+    )
     make_event(session, community=community, timezone="UTC", starts_at=datetime(2030, 6, 3, 9, tzinfo=UTC))
 
     body = client.get(f"/c/{community.slug}/calendar.ics").data

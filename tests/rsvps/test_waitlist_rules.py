@@ -284,3 +284,19 @@ def test_promoted_member_is_told_after_commit(session, now, event_factory, membe
     session.commit()
     assert [m.to for m in outbox] == [b.email]
     assert "You're in" in outbox[0].subject
+
+
+def test_making_an_attendee_staff_frees_their_seat_unless_they_take_one(session, now, event_factory, members):
+    from meetups.events import service as events
+
+    event = event_factory(capacity=1)
+    org = make_member(session, is_admin=True)
+    speaker, waiting, later = members(3)
+    rsvp(session, event, speaker, now)
+    rw = rsvp(session, event, waiting, now)
+    events.add_staff(session, event=event, actor=org, email=speaker.email, role="speaker", now=now)
+    assert rw.status is RsvpStatus.going  # the speaker's seat went to the next in line
+    rl = rsvp(session, event, later, now)
+    events.add_staff(session, event=event, actor=org, email=later.email, role="volunteer", takes_seat=True,
+                     now=now)
+    assert rl.status is RsvpStatus.waitlisted and waitlist.seats_taken(session, event) == 1

@@ -1,0 +1,243 @@
+"""Badge sheets: 1,000 badges, A4 2×4, names in mixed scripts, each with its ticket's QR code.
+
+    .venv/bin/python bench/badges.py [--count 1000] [--baseline 100] [--database-url URL]
+
+Measures, in one run (compare ratios: these shared machines move ±25 % from run to run):
+- the background job's path: people and QR codes read from the database, rendered by the warm two-process pool
+  in chunks, merged with pypdf — wall time, CPU, and peak memory summed over this process and the workers
+  (RSS sampled every 10 ms, and PSS, which counts pages the processes share once);
+- that every QR code on the result decodes (pdftoppm at 150 dpi, zxing-cpp) to its own ticket URL;
+- one warm sheet of 8 in this process (the reprint path), and the same through the service with its queries;
+- naive baselines on fewer badges, extrapolated: one process with inline SVG QR codes, and one process with the
+  same 1-pixel PNGs (no pool).
+Goals (issue 7): 1,000 badges ≤ 2.5 s and ≤ 350 MB, 100 % decoded; a warm sheet ≤ 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+NAMES = ["Anna Müller", "Дмитрий Иванов", "Γιώργος Παπαδόπουλος", "王小明", "山田 太郎", "김민준", "محمد عبد الله",
+         "דוד כהן", "Zoë 🎉 Smith", "Maximilian Alexander von Hohenzollern-Sigmaringen", "Li", "Ólafur Arnalds",
+         "Nguyễn Thị Minh Khai", "Παναγιώτα Αλεξανδροπούλου", "Екатерина Смирнова-Кузнецова", "Priya Raghunathan"]
+NOW = datetime(2030, 4, 1, 12, tzinfo=UTC)
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in kB of one process, or zeros when it is gone."""
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+class Sampler:
+    """Peak of the summed RSS and PSS of some processes, sampled every 10 ms in a thread."""
+
+    def __init__(self, pids) -> None:
+        self.pids, self.peak_rss, self.peak_pss = pids, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            samples = [_memory(pid) for pid in self.pids()]
+            self.peak_rss = max(self.peak_rss, sum(s[0] for s in samples))
+            self.peak_pss = max(self.peak_pss, sum(s[1] for s in samples))
+            self._stop.wait(0.01)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def make_event(count: int):
+    """An event with `count` people going; their tickets' QR codes are made once, as the ticket page does."""
+    from meetups.accounts.models import Member
+    from meetups.checkin import tickets
+    from meetups.communities.models import Community
+    from meetups.events.models import Event, EventStaff, EventStatus, StaffRole
+    from meetups.extensions import db
+    from meetups.rsvps.models import Question, QuestionKind, Rsvp, RsvpStatus
+    from meetups.rsvps.waitlist import new_ticket_code
+
+    session = db.session
+    community = Community(slug="bench", name="Bench", color="#0b7285", created_at=NOW)
+    event = Event(community=community, title="PyCon Berlin 2030", starts_at=NOW + timedelta(days=7),
+                  ends_at=NOW + timedelta(days=7, hours=8), timezone="Europe/Berlin", capacity=None,
+                  status=EventStatus.published, created_at=NOW, updated_at=NOW, published_at=NOW)
+    session.add_all([community, event])
+    session.flush()
+    question = Question(event_id=event.id, kind=QuestionKind.short_text, label="Company or affiliation",
+                        builtin="affiliation", options=[])
+    session.add(question)
+    session.flush()
+    rsvps = []
+    for n in range(count):
+        member = Member(email=f"p{n}@bench.test", name=NAMES[n % len(NAMES)], created_at=NOW,
+                        pronouns=("she/her", "he/him", "they/them", "")[n % 4])
+        rsvps.append(Rsvp(event=event, member=member, status=RsvpStatus.going, ticket_code=new_ticket_code(),
+                          answers={str(question.id): "ACME Corp"} if n % 3 else {}, created_at=NOW,
+                          updated_at=NOW))
+    session.add_all(rsvps)
+    session.flush()
+    for n, role in ((1, StaffRole.speaker), (2, StaffRole.volunteer), (3, StaffRole.organiser)):
+        session.add(EventStaff(event=event, member=rsvps[n].member, role=role, added_at=NOW))
+    started = time.perf_counter()
+    tickets.get_qrs(session, [r.ticket_code for r in rsvps], now=NOW)
+    qr_seconds = time.perf_counter() - started
+    session.commit()
+    return event.id, sorted(tickets.ticket_url(r.ticket_code) for r in rsvps), qr_seconds
+
+
+def decode_all(pdf: bytes) -> list[str]:
+    import zxingcpp
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "in.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", f"{folder}/in.pdf", f"{folder}/p"], check=True)
+        found = []
+        for page in sorted(Path(folder).glob("p-*.png")):
+            found += [r.text for r in zxingcpp.read_barcodes(Image.open(page),
+                                                             formats=zxingcpp.BarcodeFormat.QRCode)]
+        return sorted(found)
+
+
+def naive_svg_seconds(badges, sheet, count: int) -> float:
+    """The naive way: one process, the QR as inline SVG in the HTML."""
+    from meetups.badges import sheets
+    from meetups.checkin.tickets import make_qr
+
+    html = sheets.build_html(sheet, badges[:count])
+    for n in range(count):  # swap each <img> for the ticket's SVG, as a first implementation would write it
+        svg = make_qr(f"http://meetups.test/t/naive{n:018d}")[1].replace("<svg ", '<svg class="q" ', 1)
+        html = html.replace(f'<img class="q" src="qr:{n}" alt="">', svg, 1)
+    HTML, _CSS, fonts, fetcher = sheets._weasy()
+    started = time.perf_counter()
+    HTML(string=html, url_fetcher=fetcher).render(stylesheets=[sheets._stylesheet(sheet.layout, False)],
+                                                  font_config=fonts).write_pdf()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--baseline", type=int, default=100, help="badges for the naive single-process runs")
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+
+    from meetups import create_app
+    from meetups.badges import service, sheets
+    from meetups.extensions import db
+
+    folder = tempfile.TemporaryDirectory(prefix="bench-badges-")
+    url = args.database_url or f"sqlite:///{folder.name}/bench.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BASE_URL": "http://meetups.test", "MAIL_URL": ""})
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; database {url.split(':')[0]}")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        event_id, urls, qr_seconds = make_event(args.count)
+        print(f"setup: {args.count} tickets' QR codes made once (kept in ticket_qr): {qr_seconds:.2f} s")
+
+        started = time.perf_counter()
+        pool = sheets.get_pool(2)
+        pool.wait_ready()
+        print(f"pool: 2 warm workers started in {time.perf_counter() - started:.1f} s (once per worker process)")
+
+        # The job's path, measured end to end: query, QR codes from the table, render in chunks, merge.
+        job = service.BadgeJob(event_id=event_id, params={"layout": "a4-2x4", "who": "all", "crop_marks": False},
+                               status=service.JobStatus.running, total=0, created_at=NOW)
+        db.session.add(job)
+        db.session.commit()
+        me = os.getpid()
+        cpu_before = {pid: _cpu_seconds(pid) for pid in [me, *pool.pids]}
+        with Sampler(lambda: [me, *pool.pids]) as memory:
+            started = time.perf_counter()
+            service.build_job(db.session, job_id=job.id, now=NOW)
+            wall = time.perf_counter() - started
+        cpu = {pid: _cpu_seconds(pid) - before for pid, before in cpu_before.items()}
+        pdf = job.pdf
+        db.session.rollback()
+
+        decoded = decode_all(pdf)
+        ok = sum(1 for a, b in zip(decoded, urls, strict=False) if a == b) if len(decoded) == len(urls) else 0
+        print(f"\n{args.count} badges, a4-2x4, mixed scripts, QR, 2 workers (chunks of "
+              f"{sheets.chunk_size(args.count, 2)}):")
+        print(f"  wall {wall:.2f} s   (goal ≤ 2.5 s)")
+        print(f"  CPU  this process {cpu[me]:.2f} s, workers " + ", ".join(f"{cpu[p]:.2f}" for p in pool.pids) + " s")
+        print(f"  peak memory, this process + workers: RSS {memory.peak_rss / 1024:.0f} MB, "
+              f"PSS {memory.peak_pss / 1024:.0f} MB   (goal ≤ 350 MB)")
+        print(f"  QR decoded: {len(decoded)}/{len(urls)}, matching their tickets: {ok} "
+              f"({100 * ok / len(urls):.1f} %)   PDF {len(pdf) / 1e6:.1f} MB")
+        sheets.close_pool()
+
+        # One warm sheet of 8, in this process: the reprint path.
+        sheets.warm_up()
+        people = service.list_people(db.session, db.session.get(service.Event, event_id))[:8]
+        sheet = service._sheet(db.session.get(service.Event, event_id), service.parse_options())
+        badges = service._badges(db.session, people, NOW)
+        times = []
+        for _ in range(10):
+            started = time.perf_counter()
+            sheets.render_pdf(sheet, badges)
+            times.append(time.perf_counter() - started)
+        with app.test_request_context():
+            organiser = db.session.scalar(db.select(service.Member).where(service.Member.email == "p3@bench.test"))
+            options = service.parse_options("a4-2x4", "rsvp:" + ",".join(str(p.rsvp.id) for p in people))
+            served = []
+            for _ in range(5):
+                started = time.perf_counter()
+                service.print_badges(db.session, event_id=event_id, actor=organiser, options=options, now=NOW)
+                served.append(time.perf_counter() - started)
+                db.session.rollback()
+        print(f"\none warm sheet of 8 in-process: median {1000 * statistics.median(times):.0f} ms, "
+              f"best {1000 * min(times):.0f} ms; through the service with its queries: median "
+              f"{1000 * statistics.median(served):.0f} ms   (goal ≤ 150 ms)")
+
+        # Naive baselines, on fewer badges, scaled to the full count.
+        everyone = service._badges(db.session, service.list_people(
+            db.session, db.session.get(service.Event, event_id))[: args.baseline], NOW)
+        svg = naive_svg_seconds(everyone, sheet, args.baseline)
+        started = time.perf_counter()
+        sheets.render_pdf(sheet, everyone)
+        png = time.perf_counter() - started
+        scale = args.count / args.baseline
+        print(f"\nbaselines ({args.baseline} badges, one process, scaled ×{scale:g}):")
+        print(f"  inline SVG QR: {svg:.2f} s → ~{svg * scale:.1f} s per {args.count}   "
+              f"(ours is {svg * scale / wall:.1f}× faster)")
+        print(f"  1-px PNG QR, no pool: {png:.2f} s → ~{png * scale:.1f} s per {args.count}   "
+              f"(the pool is {png * scale / wall:.1f}× faster)")
+        db.drop_all()
+
+
+if __name__ == "__main__":
+    main()

@@ -51,6 +51,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         when=when,
         ordinal=ordinal,
+        rsvp_status_label=rsvp_status_label,
         url_for_safe=url_for_safe,
         builtin_label=builtin_label,
         now=clock.now,
@@ -83,3 +84,10 @@ def url_for_safe(endpoint: str, **values) -> str | None:
         return url_for(endpoint, **values)
     except BuildError:
         return None
+
+
+def rsvp_status_label(status) -> str:
+    """An RSVP state in the reader's language."""
+    labels = {"going": _("Going"), "waitlisted": _("Waitlisted"), "pending": _("Pending"), "offered": _("Offered"),
+              "cancelled": _("Cancelled"), "declined": _("Declined")}
+    return labels.get(getattr(status, "value", status), str(status))

@@ -135,13 +135,14 @@ def test_offline_scans_are_decided_here_queued_and_synced_once(
     _url, app = live_server
     names = [f"Guest {n}" for n in range(1, 6)]
     door = door_factory(
-        names=[*names, "Dora Both", "Wanda Wait"], statuses={"Wanda Wait": RsvpStatus.waitlisted}
+        names=[*names, "Dora Both", "Wanda Wait", "Sam Search"],
+        statuses={"Wanda Wait": RsvpStatus.waitlisted},
     )
-    guests, dora, wanda = door.tickets[:5], door.tickets[5], door.tickets[6]
+    guests, (dora, wanda, sam) = door.tickets[:5], door.tickets[5:]
     context = scanner_context()
     page = context.new_page()
     open_scanner(page, door, door_link=True)
-    expect(page.locator("#list-state")).to_contain_text("7 tickets on this phone")
+    expect(page.locator("#list-state")).to_contain_text("8 tickets on this phone")
     banner = page.locator("#scanner-banner")
 
     context.set_offline(True)
@@ -179,15 +180,22 @@ def test_offline_scans_are_decided_here_queued_and_synced_once(
         db.session.commit()
     assert scan(page, dora.url)["result"] == "ok"
     expect(banner).to_have_text("Offline — 8 scans waiting to sync")
+
+    # Sam's QR will not scan: found by name in the list on the phone; the code is looked up at sync.
+    expect(page.locator("#answer")).to_be_hidden(timeout=5000)
+    page.locator("#search").fill("sam")
+    page.get_by_role("button", name="Check in").click()
+    expect(page.locator("#answer-title")).to_have_text("Welcome, Sam Search")
+    expect(banner).to_have_text("Offline — 9 scans waiting to sync")
     assert live_checkins(app, door.event_id) == {dora.rsvp_id: 1}
     queued = page.evaluate(f"window.meetupsScanner.door.store.queued({door.event_id})")
-    assert len(queued) == 8 and len({item["client_scan_id"] for item in queued}) == 8
+    assert len(queued) == 9 and len({item["client_scan_id"] for item in queued}) == 9
 
     context.set_offline(False)
     expect(banner).to_be_hidden(timeout=15_000)
-    expected = {ticket.rsvp_id: 1 for ticket in [*guests, dora]}
+    expected = {ticket.rsvp_id: 1 for ticket in [*guests, dora, sam]}
     assert live_checkins(app, door.event_id) == expected
-    assert scan_count(app, door.event_id) == 9  # 8 from this phone, 1 from the other scanner
+    assert scan_count(app, door.event_id) == 10  # 9 from this phone, 1 from the other scanner
     conflicts = page.locator("#conflicts")
     expect(conflicts).to_be_visible()
     expect(conflicts).to_contain_text(
@@ -201,8 +209,8 @@ def test_offline_scans_are_decided_here_queued_and_synced_once(
         """async ([eventId, token, items]) => {
             const response = await fetch(`/api/v1/events/${eventId}/checkins/batch`, {
               method: "POST", headers: {"Content-Type": "application/json", "X-Door-Token": token},
-              body: JSON.stringify({checkins: items.map(({code, client_scan_id, scanned_at}) =>
-                ({code, client_scan_id, scanned_at}))})});
+              body: JSON.stringify({checkins: items.filter((item) => item.code).map(
+                ({code, client_scan_id, scanned_at}) => ({code, client_scan_id, scanned_at}))})});
             return (await response.json()).results;
         }""",
         [door.event_id, door.door_token, queued],
@@ -210,14 +218,14 @@ def test_offline_scans_are_decided_here_queued_and_synced_once(
     assert len(replay) == 8 and all(result.get("replayed") for result in replay)
     assert page.evaluate("window.meetupsScanner.sync()") is True
     assert live_checkins(app, door.event_id) == expected
-    assert scan_count(app, door.event_id) == 9
+    assert scan_count(app, door.event_id) == 10
     stats = page.evaluate(
         """async ([eventId, token]) => (await fetch(`/api/v1/events/${eventId}/stats`,
              {headers: {"X-Door-Token": token}})).json()""",
         [door.event_id, door.door_token],
     )
-    assert (stats["checked_in"], stats["tickets_scanned"], stats["expected"]) == (6, 6, 6)
-    expect(page.locator("#stats-in")).to_have_text("6")
+    assert (stats["checked_in"], stats["tickets_scanned"], stats["expected"]) == (7, 7, 7)
+    expect(page.locator("#stats-in")).to_have_text("7")
 
 
 def test_reload_with_the_server_gone_still_opens_the_scanner(own_server, scanner_context):

@@ -32,12 +32,15 @@ function deviceName() {
   return `web ${id} ${browser}`.trim().slice(0, 100);
 }
 
+const TYPING = /^(search|text|email)$/;
+
 function keepWedgeFocus(wedge) {
-  // A wedge scanner types into whatever has focus: bring it back here unless the volunteer chose another
-  // field (the search box) or a button.
+  // A wedge scanner types into whatever has focus, and its Enter would press a focused button: bring focus
+  // back here unless the volunteer is typing somewhere else (the name search).
   const refocus = () => {
     const active = document.activeElement;
-    if (!active || active === document.body || active === $("answer")) wedge.focus({ preventScroll: true });
+    const typing = active && active !== wedge && active.tagName === "INPUT" && TYPING.test(active.type);
+    if (!typing) wedge.focus({ preventScroll: true });
   };
   wedge.addEventListener("blur", () => setTimeout(refocus, 150));
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && refocus());

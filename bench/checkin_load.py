@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from meetups.accounts import service as accounts  # noqa: E402
-from meetups.accounts.models import Member  # noqa: E402
-from meetups.checkin.models import CheckIn  # noqa: E402
-from meetups.communities.models import Community  # noqa: E402
-from meetups.events.models import Event, EventStaff, EventStatus, StaffRole  # noqa: E402
-from meetups.rsvps.models import Rsvp, RsvpStatus  # noqa: E402
-from tests.servers import create_schema, fresh_database, gunicorn  # noqa: E402
+from meetups.accounts import service as accounts
+from meetups.accounts.models import Member
+from meetups.checkin.models import CheckIn
+from meetups.communities.models import Community
+from meetups.events.models import Event, EventStaff, EventStatus, StaffRole
+from meetups.rsvps.models import Rsvp, RsvpStatus
+from tests.servers import create_schema, fresh_database, gunicorn
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -37,20 +37,46 @@ def seed(database_url: str, tickets: int, scanners: int) -> tuple[int, list[str]
     now = datetime.now(UTC)
     engine = create_engine(database_url)
     with Session(engine) as session:
-        event = Event(community=Community(slug="bench", name="Bench", created_at=now), title="Door",
-                      starts_at=now + timedelta(minutes=30), ends_at=now + timedelta(hours=4),
-                      timezone="Europe/Berlin", capacity=None, status=EventStatus.published, created_at=now,
-                      updated_at=now)
-        staff = [Member(email=f"scanner{i}@example.test", name=f"Scanner {i}", created_at=now) for i in range(scanners)]
+        event = Event(
+            community=Community(slug="bench", name="Bench", created_at=now),
+            title="Door",
+            starts_at=now + timedelta(minutes=30),
+            ends_at=now + timedelta(hours=4),
+            timezone="Europe/Berlin",
+            capacity=None,
+            status=EventStatus.published,
+            created_at=now,
+            updated_at=now,
+        )
+        staff = [
+            Member(email=f"scanner{i}@example.test", name=f"Scanner {i}", created_at=now)
+            for i in range(scanners)
+        ]
         session.add_all([event, *staff])
         session.flush()
-        session.add_all([EventStaff(event=event, member=m, role=StaffRole.volunteer, added_at=now) for m in staff])
+        session.add_all(
+            [EventStaff(event=event, member=m, role=StaffRole.volunteer, added_at=now) for m in staff]
+        )
         codes = [f"bench-{i:06d}-{random.getrandbits(64):016x}" for i in range(tickets)]
-        members = [Member(email=f"a{i}@example.test", name=f"Attendee {i}", created_at=now) for i in range(tickets)]
+        members = [
+            Member(email=f"a{i}@example.test", name=f"Attendee {i}", created_at=now) for i in range(tickets)
+        ]
         session.add_all(members)
         session.flush()
-        session.add_all([Rsvp(event=event, member=m, status=RsvpStatus.going, ticket_code=c, guests=i % 3,
-                              created_at=now, updated_at=now) for i, (m, c) in enumerate(zip(members, codes, strict=True))])
+        session.add_all(
+            [
+                Rsvp(
+                    event=event,
+                    member=m,
+                    status=RsvpStatus.going,
+                    ticket_code=c,
+                    guests=i % 3,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i, (m, c) in enumerate(zip(members, codes, strict=True))
+            ]
+        )
         tokens = [accounts.create_token(session, m, name="door", now=now)[1] for m in staff]
         session.commit()
         event_id = event.id
@@ -65,7 +91,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     args = parser.parse_args()
-    base = os.environ.get("MEETUPS_BENCH_DATABASE_URL", PG_DEFAULT) if args.database == "postgresql" else "sqlite://"
+    base = (
+        os.environ.get("MEETUPS_BENCH_DATABASE_URL", PG_DEFAULT)
+        if args.database == "postgresql"
+        else "sqlite://"
+    )
     with fresh_database(base) as database_url:
         create_schema(database_url)
         event_id, codes, tokens = seed(database_url, args.tickets, args.scanners)
@@ -78,29 +108,49 @@ def main() -> None:
         for queue in work:
             rng.shuffle(queue)
         with gunicorn(database_url, workers=args.workers) as url:
+
             def run_scanner(index: int) -> list[tuple[int, float, str]]:
                 http = requests.Session()
                 headers = {"Authorization": f"Bearer {tokens[index]}"}
                 seen = []
                 for n, code in enumerate(work[index]):
                     started = time.perf_counter()
-                    response = http.post(f"{url}/api/v1/events/{event_id}/checkins", headers=headers, timeout=60,
-                                         json={"code": f"{url}/t/{code}", "client_scan_id": f"s{index}-{n}"})
+                    response = http.post(
+                        f"{url}/api/v1/events/{event_id}/checkins",
+                        headers=headers,
+                        timeout=60,
+                        json={"code": f"{url}/t/{code}", "client_scan_id": f"s{index}-{n}"},
+                    )
                     elapsed = time.perf_counter() - started
-                    seen.append((response.status_code, elapsed,
-                                 response.json().get("result", "") if response.ok else response.text[:80]))
+                    seen.append(
+                        (
+                            response.status_code,
+                            elapsed,
+                            response.json().get("result", "") if response.ok else response.text[:80],
+                        )
+                    )
                 return seen
 
             started = time.perf_counter()
             with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
-                results = [r for per_scanner in pool.map(run_scanner, range(len(tokens))) for r in per_scanner]
+                results = [
+                    r for per_scanner in pool.map(run_scanner, range(len(tokens))) for r in per_scanner
+                ]
             wall = time.perf_counter() - started
         engine = create_engine(database_url)
         with Session(engine) as session:
-            live = session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.undone_at.is_(None)))
-            doubles = session.scalar(select(func.count()).select_from(
-                select(CheckIn.rsvp_id).where(CheckIn.undone_at.is_(None)).group_by(CheckIn.rsvp_id)
-                .having(func.count() > 1).subquery()))
+            live = session.scalar(
+                select(func.count()).select_from(CheckIn).where(CheckIn.undone_at.is_(None))
+            )
+            doubles = session.scalar(
+                select(func.count()).select_from(
+                    select(CheckIn.rsvp_id)
+                    .where(CheckIn.undone_at.is_(None))
+                    .group_by(CheckIn.rsvp_id)
+                    .having(func.count() > 1)
+                    .subquery()
+                )
+            )
         engine.dispose()
     latencies = sorted(e * 1000 for _s, e, _r in results)
     outcome = {k: sum(1 for *_x, r in results if r == k) for k in ("ok", "already_checked_in")}
@@ -111,7 +161,10 @@ def main() -> None:
     print(f"check-ins stored     {live} (must be {args.tickets})")
     print(f"double check-ins     {doubles} (must be 0)")
     print(f"throughput           {len(results) / wall:.0f} scans/s ({wall:.1f} s wall)")
-    print(f"latency p50 / p99    {statistics.median(latencies):.1f} / {latencies[int(0.99 * len(latencies))]:.1f} ms")
+    print(
+        f"latency p50 / p99    {statistics.median(latencies):.1f} / "
+        f"{latencies[int(0.99 * len(latencies))]:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ throughput and latency percentiles.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import sys
@@ -21,12 +22,12 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from meetups.accounts import service as accounts  # noqa: E402
-from meetups.accounts.models import Member  # noqa: E402
-from meetups.communities.models import Community  # noqa: E402
-from meetups.events.models import Event, EventStatus  # noqa: E402
-from meetups.rsvps.models import Rsvp, RsvpStatus  # noqa: E402
-from tests.servers import create_schema, fresh_database, gunicorn  # noqa: E402
+from meetups.accounts import service as accounts
+from meetups.accounts.models import Member
+from meetups.communities.models import Community
+from meetups.events.models import Event, EventStatus
+from meetups.rsvps.models import Rsvp, RsvpStatus
+from tests.servers import create_schema, fresh_database, gunicorn
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -35,12 +36,21 @@ def seed(database_url: str, members: int, capacity: int) -> tuple[int, list[str]
     now = datetime.now(UTC)
     engine = create_engine(database_url)
     with Session(engine) as session:
-        event = Event(community=Community(slug="bench", name="Bench", created_at=now), title="Burst",
-                      starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=3),
-                      timezone="Europe/Berlin", capacity=capacity, status=EventStatus.published, created_at=now,
-                      updated_at=now)
+        event = Event(
+            community=Community(slug="bench", name="Bench", created_at=now),
+            title="Burst",
+            starts_at=now + timedelta(days=2),
+            ends_at=now + timedelta(days=2, hours=3),
+            timezone="Europe/Berlin",
+            capacity=capacity,
+            status=EventStatus.published,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(event)
-        people = [Member(email=f"burst{i}@example.test", name=f"Burst {i}", created_at=now) for i in range(members)]
+        people = [
+            Member(email=f"burst{i}@example.test", name=f"Burst {i}", created_at=now) for i in range(members)
+        ]
         session.add_all(people)
         session.flush()
         tokens = [accounts.create_token(session, m, name="bench", now=now)[1] for m in people]
@@ -63,7 +73,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64, help="concurrent client connections")
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     args = parser.parse_args()
-    base = os.environ.get("MEETUPS_BENCH_DATABASE_URL", PG_DEFAULT) if args.database == "postgresql" else "sqlite://"
+    base = (
+        os.environ.get("MEETUPS_BENCH_DATABASE_URL", PG_DEFAULT)
+        if args.database == "postgresql"
+        else "sqlite://"
+    )
     with fresh_database(base) as database_url:
         create_schema(database_url)
         event_id, tokens = seed(database_url, args.members, args.capacity)
@@ -73,8 +87,12 @@ def main() -> None:
 
             def attempt(token: str) -> tuple[int, float, dict]:
                 started = time.perf_counter()
-                response = http.post(f"{url}/api/v1/events/{event_id}/rsvp", json={},
-                                     headers={"Authorization": f"Bearer {token}"}, timeout=120)
+                response = http.post(
+                    f"{url}/api/v1/events/{event_id}/rsvp",
+                    json={},
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=120,
+                )
                 elapsed = time.perf_counter() - started
                 return response.status_code, elapsed, response.json() if response.ok else {}
 
@@ -85,11 +103,12 @@ def main() -> None:
         engine = create_engine(database_url)
         with Session(engine) as session:
             seated = session.scalars(select(Rsvp).where(Rsvp.status == RsvpStatus.going)).all()
-            line = session.scalars(select(Rsvp).where(Rsvp.status == RsvpStatus.waitlisted)
-                                   .order_by(Rsvp.waitlist_rank)).all()
+            line = session.scalars(
+                select(Rsvp).where(Rsvp.status == RsvpStatus.waitlisted).order_by(Rsvp.waitlist_rank)
+            ).all()
         engine.dispose()
     ids = [r.id for r in line]
-    violations = sum(1 for a, b in zip(ids, ids[1:], strict=False) if a > b)
+    violations = sum(1 for a, b in itertools.pairwise(ids) if a > b)
     violations += sum(1 for r in seated if line and r.id > line[0].id)
     latencies = [elapsed * 1000 for _status, elapsed, _body in results]
     print(f"database            {args.database}, {args.workers} gunicorn workers, {args.clients} clients")

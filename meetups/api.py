@@ -18,10 +18,17 @@ from meetups.extensions import csrf, db
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: how callers prove who they are, for the OpenAPI document (app config SECURITY_SCHEMES)
 SECURITY_SCHEMES = {
-    "BearerAuth": {"type": "http", "scheme": "bearer",
-                   "description": "A personal API token: `Authorization: Bearer <token>`."},
-    "SessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
-                      "description": "The site's login session; writes also need the X-CSRFToken header."},
+    "BearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal API token: `Authorization: Bearer <token>`.",
+    },
+    "SessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "session",
+        "description": "The site's login session; writes also need the X-CSRFToken header.",
+    },
 }
 #: `@bp.doc(security=api.SECURITY)` on every login_required endpoint: either scheme will do
 SECURITY = [{"BearerAuth": []}, {"SessionCookie": []}]
@@ -43,7 +50,7 @@ def bearer_token() -> str | None:
 
 
 def guard_request() -> None:
-    """Runs before every /api/ request: a malformed body or a cross-site cookie request never reaches a view."""
+    """Before every /api/ request: a malformed body or a cross-site cookie request never reaches a view."""
     body = None
     if request.method in UNSAFE_METHODS and request.get_data(cache=True):
         try:
@@ -60,7 +67,9 @@ def guard_request() -> None:
     if token is not None:
         member = accounts.get_member_for_token(db.session, token, clock.now())
         if member is None:
-            raise errors.LoginRequired(_("That API token is not valid. Create a new one on your settings page."))
+            raise errors.LoginRequired(
+                _("That API token is not valid. Create a new one on your settings page.")
+            )
         if db.session.dirty:  # the token's last_used_at: a read-only request would roll it back at teardown
             db.session.commit()
         g._login_user = member  # the token alone says who calls; a session cookie riding along is ignored
@@ -70,15 +79,19 @@ def guard_request() -> None:
         try:
             csrf.protect()
         except CSRFError:
-            raise errors.PermissionDenied(_("Send the X-CSRFToken header with session requests."),
-                                          reason="csrf") from None
+            raise errors.PermissionDenied(
+                _("Send the X-CSRFToken header with session requests."), reason="csrf"
+            ) from None
 
 
 def refuse_nul() -> None:
     """Every request: PostgreSQL cannot store or even compare text with NUL characters, so refuse them before
     any query does (a 500 otherwise)."""
-    if _has_nul(request.path) or _has_nul(request.args.to_dict(flat=False)) or _has_nul(
-            request.form.to_dict(flat=False) if request.method in UNSAFE_METHODS else None):
+    if (
+        _has_nul(request.path)
+        or _has_nul(request.args.to_dict(flat=False))
+        or _has_nul(request.form.to_dict(flat=False) if request.method in UNSAFE_METHODS else None)
+    ):
         raise errors.InvalidInput(_("Text cannot contain NUL characters."))
 
 

@@ -55,7 +55,8 @@ def from_env() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
-        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; a phone left open for hours still posts
+        # the CSRF token lives as long as the session: a phone left open for hours still posts
+        "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ("en", "ru"),

@@ -36,7 +36,7 @@ LOGINS = [
 # Imported without a password: they exist to fill lists, not to log in.
 # fmt: off
 MEMBERS = [
-    ("jonas.becker", "Jonas Becker"), ("lea.hoffmann", "Lea Hoffmann"), ("mehmet.yilmaz", "Mehmet Yılmaz"),  # noqa: RUF001
+    ("jonas.becker", "Jonas Becker"), ("lea.hoffmann", "Lea Hoffmann"), ("mehmet.yilmaz", "Mehmet Yılmaz"),
     ("sophie.wagner", "Sophie Wagner"), ("lukas.schmidt", "Lukas Schmidt"), ("anna.nowak", "Anna Nowak"),
     ("emilie.dubois", "Émilie Dubois"), ("joao.silva", "João Silva"), ("priya.raman", "Priya Raman"),
     ("chidi.okafor", "Chidi Okafor"), ("freya.lindqvist", "Freya Lindqvist"),

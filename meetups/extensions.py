@@ -45,7 +45,9 @@ class UtcDateTime(TypeDecorator):
 
 class Base(orm.DeclarativeBase):
     # The map sits on the registry: Flask-SQLAlchemy 3.1 rejects it on the class (its issue #1361).
-    registry = orm.registry(type_annotation_map={datetime: UtcDateTime}, metadata=MetaData(naming_convention=NAMES))
+    registry = orm.registry(
+        type_annotation_map={datetime: UtcDateTime}, metadata=MetaData(naming_convention=NAMES)
+    )
 
 
 db = SQLAlchemy(model_class=Base)

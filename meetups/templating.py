@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time, get_timezone_name
 from flask import Flask, url_for
-from werkzeug.routing import BuildError
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from meetups import clock, markdown
 from meetups.extensions import db
@@ -29,8 +29,11 @@ def local_time(value: datetime, zone: str) -> str:
 def zone_label(value: datetime, zone: str) -> str:
     """A short, readable zone name such as 'CET' or 'GMT+03:00' at that moment."""
     local = value.astimezone(ZoneInfo(zone))
-    return local.tzname() if local.tzname() and not local.tzname()[0] in "+-" else get_timezone_name(
-        local, width="short", locale=get_locale())
+    return (
+        local.tzname()
+        if local.tzname() and local.tzname()[0] not in "+-"
+        else get_timezone_name(local, width="short", locale=get_locale())
+    )
 
 
 def when(event) -> str:
@@ -46,8 +49,13 @@ def register(app: Flask) -> None:
     from meetups.communities import service as communities
     from meetups.events import service as events
 
-    app.jinja_env.filters.update(markdown=markdown.render, plaintext=markdown.plain, local_datetime=local_datetime,
-                                 local_time=local_time, zone_label=zone_label)
+    app.jinja_env.filters.update(
+        markdown=markdown.render,
+        plaintext=markdown.plain,
+        local_datetime=local_datetime,
+        local_time=local_time,
+        zone_label=zone_label,
+    )
     app.jinja_env.globals.update(
         when=when,
         ordinal=ordinal,
@@ -73,8 +81,11 @@ def ordinal(n: int | None) -> str:
 
 def builtin_label(question) -> str:
     """Built-in questions are stored in English and shown in the reader's language."""
-    labels = {"accessibility": _("Accessibility needs"), "dietary": _("Dietary requirements"),
-              "affiliation": _("Company or affiliation")}
+    labels = {
+        "accessibility": _("Accessibility needs"),
+        "dietary": _("Dietary requirements"),
+        "affiliation": _("Company or affiliation"),
+    }
     return labels.get(question.builtin, question.label)
 
 
@@ -88,6 +99,12 @@ def url_for_safe(endpoint: str, **values) -> str | None:
 
 def rsvp_status_label(status) -> str:
     """An RSVP state in the reader's language."""
-    labels = {"going": _("Going"), "waitlisted": _("Waitlisted"), "pending": _("Pending"), "offered": _("Offered"),
-              "cancelled": _("Cancelled"), "declined": _("Declined")}
+    labels = {
+        "going": _("Going"),
+        "waitlisted": _("Waitlisted"),
+        "pending": _("Pending"),
+        "offered": _("Offered"),
+        "cancelled": _("Cancelled"),
+        "declined": _("Declined"),
+    }
     return labels.get(getattr(status, "value", status), str(status))

@@ -15,9 +15,17 @@ FROZEN_NOW = datetime(2030, 4, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def app():
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-                      "RATELIMIT_ENABLED": False, "BASE_URL": "http://meetups.test", "MAIL_URL": "",
-                      "SERVER_NAME": None})
+    app = create_app(
+        {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+            "RATELIMIT_ENABLED": False,
+            "BASE_URL": "http://meetups.test",
+            "MAIL_URL": "",
+            "SERVER_NAME": None,
+        }
+    )
     with app.app_context():  # then popped: each request gets its own app context, g and db.session
         db.drop_all()
         db.create_all()

@@ -12,14 +12,21 @@ from meetups.events.models import Event, EventStaff, EventStatus, StaffRole
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
-_password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")  # fast in tests, still checkable
+_password_hash = generate_password_hash(
+    PASSWORD, method="pbkdf2:sha256:1000"
+)  # fast in tests, still checkable
 BASE_TIME = datetime(2030, 4, 1, 12, 0, tzinfo=UTC)
 
 
 def make_member(session: Session, **overrides) -> Member:
     n = next(_counter)
-    values = {"email": f"member{n}@example.test", "name": f"Member {n}", "password_hash": _password_hash,
-              "created_at": BASE_TIME, **overrides}
+    values = {
+        "email": f"member{n}@example.test",
+        "name": f"Member {n}",
+        "password_hash": _password_hash,
+        "created_at": BASE_TIME,
+        **overrides,
+    }
     member = Member(**values)
     session.add(member)
     session.flush()
@@ -32,18 +39,23 @@ def make_admin(session: Session, **overrides) -> Member:
 
 def make_community(session: Session, *, organiser: Member | None = None, **overrides) -> Community:
     n = next(_counter)
-    community = Community(**{"slug": f"community-{n}", "name": f"Community {n}", "created_at": BASE_TIME,
-                             **overrides})
+    community = Community(
+        **{"slug": f"community-{n}", "name": f"Community {n}", "created_at": BASE_TIME, **overrides}
+    )
     session.add(community)
     if organiser is not None:
-        session.add(Membership(community=community, member=organiser, role=CommunityRole.organiser,
-                               joined_at=BASE_TIME))
+        session.add(
+            Membership(
+                community=community, member=organiser, role=CommunityRole.organiser, joined_at=BASE_TIME
+            )
+        )
     session.flush()
     return community
 
 
-def join(session: Session, community: Community, member: Member,
-         role: CommunityRole = CommunityRole.member) -> Membership:
+def join(
+    session: Session, community: Community, member: Member, role: CommunityRole = CommunityRole.member
+) -> Membership:
     membership = Membership(community=community, member=member, role=role, joined_at=BASE_TIME)
     session.add(membership)
     session.flush()
@@ -54,18 +66,31 @@ def make_event(session: Session, *, community: Community | None = None, **overri
     n = next(_counter)
     community = community or make_community(session)
     starts = overrides.pop("starts_at", BASE_TIME + timedelta(days=7))
-    values = {"title": f"Event {n}", "description": "We meet and talk.", "starts_at": starts,
-              "ends_at": starts + timedelta(hours=2), "timezone": "Europe/Berlin", "venue_name": "Café Central",
-              "venue_address": "Hauptstraße 1, Berlin", "capacity": 20, "max_guests": 2,
-              "status": EventStatus.published, "created_at": BASE_TIME, "updated_at": BASE_TIME,
-              "published_at": BASE_TIME, **overrides}
+    values = {
+        "title": f"Event {n}",
+        "description": "We meet and talk.",
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=2),
+        "timezone": "Europe/Berlin",
+        "venue_name": "Café Central",
+        "venue_address": "Hauptstraße 1, Berlin",
+        "capacity": 20,
+        "max_guests": 2,
+        "status": EventStatus.published,
+        "created_at": BASE_TIME,
+        "updated_at": BASE_TIME,
+        "published_at": BASE_TIME,
+        **overrides,
+    }
     event = Event(community=community, **values)
     session.add(event)
     session.flush()
     return event
 
 
-def make_staff(session: Session, event: Event, member: Member, role: StaffRole = StaffRole.organiser) -> EventStaff:
+def make_staff(
+    session: Session, event: Event, member: Member, role: StaffRole = StaffRole.organiser
+) -> EventStaff:
     staff = EventStaff(event=event, member=member, role=role, added_at=BASE_TIME)
     session.add(staff)
     session.flush()
@@ -83,8 +108,19 @@ def bearer(session: Session, member: Member) -> dict[str, str]:
 
 def event_body(**overrides) -> dict:
     """A valid JSON body for POST /api/v1/communities/<slug>/events."""
-    return {"title": "Python evening", "description": "Talks and *pizza*.", "starts_at": "2030-07-01T19:00",
-            "ends_at": "2030-07-01T22:00", "timezone": "Europe/Berlin",
-            "venue": {"name": "Café Central", "address": "Hauptstraße 1, Berlin"}, "capacity": 40,
-            "max_guests": 1, "rsvp_mode": "open", "waitlist_mode": "auto", "offer_hours": 12,
-            "rsvp_opens_at": "2030-06-01T09:00", "rsvp_closes_at": "2030-07-01T18:00", **overrides}
+    return {
+        "title": "Python evening",
+        "description": "Talks and *pizza*.",
+        "starts_at": "2030-07-01T19:00",
+        "ends_at": "2030-07-01T22:00",
+        "timezone": "Europe/Berlin",
+        "venue": {"name": "Café Central", "address": "Hauptstraße 1, Berlin"},
+        "capacity": 40,
+        "max_guests": 1,
+        "rsvp_mode": "open",
+        "waitlist_mode": "auto",
+        "offer_hours": 12,
+        "rsvp_opens_at": "2030-06-01T09:00",
+        "rsvp_closes_at": "2030-07-01T18:00",
+        **overrides,
+    }

@@ -32,7 +32,9 @@ def free_port() -> int:
 def fresh_database(base_url: str | None = None) -> Iterator[str]:
     """An empty database of the same kind as the test database: a new PostgreSQL database on the same server
     (dropped afterwards), or a new SQLite file."""
-    base_url = normalize_database_url(base_url or os.environ.get("MEETUPS_TEST_DATABASE_URL", "") or "sqlite://")
+    base_url = normalize_database_url(
+        base_url or os.environ.get("MEETUPS_TEST_DATABASE_URL", "") or "sqlite://"
+    )
     if not base_url.startswith("postgresql"):
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{tmp}/live.db"
@@ -62,17 +64,42 @@ def create_schema(database_url: str) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, *, workers: int = 4, threads: int = 1, base_url: str | None = None
-             ) -> Iterator[str]:
+def gunicorn(
+    database_url: str, *, workers: int = 4, threads: int = 1, base_url: str | None = None
+) -> Iterator[str]:
     """gunicorn serving app:app on a free loopback port; yields its URL and stops it afterwards."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "MEETUPS_DATABASE_URL": database_url, "MEETUPS_RATE_LIMITS": "off",
-           "MEETUPS_BASE_URL": base_url or url, "MEETUPS_SECRET_KEY": "live-server-secret"}
+    env = {
+        **os.environ,
+        "MEETUPS_DATABASE_URL": database_url,
+        "MEETUPS_RATE_LIMITS": "off",
+        "MEETUPS_BASE_URL": base_url or url,
+        "MEETUPS_SECRET_KEY": "live-server-secret",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--threads", str(threads), "--log-level", "warning", "--timeout", "60", "--graceful-timeout", "2", "--preload", "app:app"],
-        cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "2",
+            "--preload",
+            "app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

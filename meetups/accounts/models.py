@@ -26,14 +26,15 @@ class Member(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
-    tokens: Mapped[list[ApiToken]] = relationship(back_populates="member", cascade="all, delete-orphan",
-                                                  passive_deletes=True)
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.email}>"
 
     def get_id(self) -> str:
-        """The session id carries a fingerprint of the password, so changing it logs out every other session."""
+        """The session id carries a fingerprint of the password: changing it logs out every other session."""
         return f"{self.id}:{hashlib.sha256(self.password_hash.encode()).hexdigest()[:12]}"
 
     @property

@@ -270,10 +270,19 @@ def _me_page(status: int = 200, *, new_token: tuple | None = None, **forms):
     }
     tokens = service.list_tokens(db.session, _me())
     now = clock.now()
-    response = current_app.make_response((render_template(
-        "accounts/me.html", tokens=tokens, new_token=new_token,
-        upcoming_rsvps=rsvps.list_my_rsvps(db.session, _me(), now=now),
-        past_rsvps=rsvps.list_my_rsvps(db.session, _me(), now=now, past=True)[:20], **forms), status))
+    response = current_app.make_response(
+        (
+            render_template(
+                "accounts/me.html",
+                tokens=tokens,
+                new_token=new_token,
+                upcoming_rsvps=rsvps.list_my_rsvps(db.session, _me(), now=now),
+                past_rsvps=rsvps.list_my_rsvps(db.session, _me(), now=now, past=True)[:20],
+                **forms,
+            ),
+            status,
+        )
+    )
     response.headers["Cache-Control"] = "no-store"  # it may show a token in plain text
     return response
 

@@ -19,7 +19,9 @@ DOOR_HEADER = "X-Door-Token"
 
 class ScanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(..., min_length=1, max_length=300, description="the code, or the whole scanned ticket URL")
+    code: str = Field(
+        ..., min_length=1, max_length=300, description="the code, or the whole scanned ticket URL"
+    )
     client_scan_id: str | None = Field(None, max_length=64)
     scanned_at: str | None = Field(None, max_length=40, description="ISO 8601 with zone; default: now")
     guests: int | None = Field(None, ge=0, le=20, description="guests entering now; default: all of them")
@@ -37,7 +39,9 @@ def current_scanner() -> Scanner:
     if token:
         link = service.get_door_link(db.session, token)
         if link is None or not link.is_valid(clock.now()):
-            raise errors.LoginRequired(_("This door link has expired or was revoked. Ask an organiser for a new one."))
+            raise errors.LoginRequired(
+                _("This door link has expired or was revoked. Ask an organiser for a new one.")
+            )
         return Scanner(door_link=link, device=device)
     if not current_user.is_authenticated:
         raise errors.LoginRequired(_("Log in, or open the door link an organiser gave you."))
@@ -48,13 +52,23 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     rsvp, checkin = outcome.rsvp, outcome.checkin
     attendee = None
     if rsvp is not None and outcome.other_event is None:
-        attendee = {"rsvp_id": rsvp.id, "name": rsvp.member.name, "pronouns": rsvp.member.pronouns or None,
-                    "status": rsvp.status.value, "guests": rsvp.guests,
-                    "guests_admitted": checkin.guests_admitted if checkin else 0}
-    data = {"result": outcome.result.value, "client_scan_id": outcome.client_scan_id,
-            "checkin_id": checkin.id if checkin and checkin.undone_at is None else None,
-            "attendee": attendee, "checked_in_at": checkin.checked_in_at.isoformat() if checkin else None,
-            "checked_in_by": service._scanner_name(checkin) if checkin else None, **outcome.details}
+        attendee = {
+            "rsvp_id": rsvp.id,
+            "name": rsvp.member.name,
+            "pronouns": rsvp.member.pronouns or None,
+            "status": rsvp.status.value,
+            "guests": rsvp.guests,
+            "guests_admitted": checkin.guests_admitted if checkin else 0,
+        }
+    data = {
+        "result": outcome.result.value,
+        "client_scan_id": outcome.client_scan_id,
+        "checkin_id": checkin.id if checkin and checkin.undone_at is None else None,
+        "attendee": attendee,
+        "checked_in_at": checkin.checked_in_at.isoformat() if checkin else None,
+        "checked_in_by": service._scanner_name(checkin) if checkin else None,
+        **outcome.details,
+    }
     if outcome.duplicate:
         data["duplicate"] = outcome.duplicate
     if outcome.other_event is not None:
@@ -64,13 +78,23 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
 
 @bp.post("/events/<int:event_id>/checkins")
 @bp.input(ScanIn, arg_name="body")
-@bp.doc(summary="Check a ticket in", description="Results: ok, already_checked_in, unknown_ticket, wrong_event, "
-        "not_confirmed, cancelled, not_open_yet. Staff, or a door link in the X-Door-Token header.",
-        security=api.SECURITY)
+@bp.doc(
+    summary="Check a ticket in",
+    description="Results: ok, already_checked_in, unknown_ticket, wrong_event, "
+    "not_confirmed, cancelled, not_open_yet. Staff, or a door link in the X-Door-Token header.",
+    security=api.SECURITY,
+)
 def check_in(event_id: int, body: ScanIn):
-    outcome = service.check_in(db.session, event_id=event_id, scanner=current_scanner(), text=body.code,
-                               client_scan_id=body.client_scan_id, scanned_at=body.scanned_at, guests=body.guests,
-                               now=clock.now())
+    outcome = service.check_in(
+        db.session,
+        event_id=event_id,
+        scanner=current_scanner(),
+        text=body.code,
+        client_scan_id=body.client_scan_id,
+        scanned_at=body.scanned_at,
+        guests=body.guests,
+        now=clock.now(),
+    )
     db.session.commit()
     return outcome_json(outcome)
 
@@ -79,8 +103,13 @@ def check_in(event_id: int, body: ScanIn):
 @bp.input(BatchIn, arg_name="body")
 @bp.doc(summary="Sync an offline scanner's queue (idempotent by client_scan_id)", security=api.SECURITY)
 def check_in_batch(event_id: int, body: BatchIn):
-    outcomes = service.check_in_batch(db.session, event_id=event_id, scanner=current_scanner(),
-                                      items=[item.model_dump() for item in body.checkins], now=clock.now())
+    outcomes = service.check_in_batch(
+        db.session,
+        event_id=event_id,
+        scanner=current_scanner(),
+        items=[item.model_dump() for item in body.checkins],
+        now=clock.now(),
+    )
     db.session.commit()
     return {"results": [outcome_json(o) for o in outcomes]}
 
@@ -88,19 +117,30 @@ def check_in_batch(event_id: int, body: BatchIn):
 @bp.delete("/checkins/<int:checkin_id>")
 @bp.doc(summary="Undo a check-in (logged); the ticket can be scanned again", security=api.SECURITY)
 def undo(checkin_id: int):
-    checkin = service.undo_checkin(db.session, checkin_id=checkin_id, scanner=current_scanner(), now=clock.now())
+    checkin = service.undo_checkin(
+        db.session, checkin_id=checkin_id, scanner=current_scanner(), now=clock.now()
+    )
     db.session.commit()
     return {"checkin": {"id": checkin.id, "undone_at": checkin.undone_at.isoformat()}}
 
 
 @bp.get("/events/<int:event_id>/checkin-list")
-@bp.doc(summary="What an offline scanner caches: hashed codes (sha256, first 32 hex), names, status, guests",
-        security=api.SECURITY)
+@bp.doc(
+    summary="What an offline scanner caches: hashed codes (sha256, first 32 hex), names, status, guests",
+    security=api.SECURITY,
+)
 def checkin_list(event_id: int):
     event = service.get_scannable_event(db.session, event_id, current_scanner(), clock.now())
-    return {"event": {"id": event.id, "title": event.title, "checkin_opens_at": event.checkin_opens().isoformat(),
-                      "status": event.status.value},
-            "generated_at": clock.now().isoformat(), "tickets": service.checkin_list(db.session, event=event)}
+    return {
+        "event": {
+            "id": event.id,
+            "title": event.title,
+            "checkin_opens_at": event.checkin_opens().isoformat(),
+            "status": event.status.value,
+        },
+        "generated_at": clock.now().isoformat(),
+        "tickets": service.checkin_list(db.session, event=event),
+    }
 
 
 @bp.get("/events/<int:event_id>/stats")
@@ -115,5 +155,15 @@ def stats(event_id: int):
 def search(event_id: int):
     event = service.get_scannable_event(db.session, event_id, current_scanner(), clock.now())
     found = service.search_attendees(db.session, event=event, query=request.args.get("q", ""))
-    return {"attendees": [{"rsvp_id": r.id, "name": r.member.name, "status": r.status.value, "guests": r.guests,
-                           "code": r.valid_ticket_code} for r in found]}
+    return {
+        "attendees": [
+            {
+                "rsvp_id": r.id,
+                "name": r.member.name,
+                "status": r.status.value,
+                "guests": r.guests,
+                "code": r.valid_ticket_code,
+            }
+            for r in found
+        ]
+    }

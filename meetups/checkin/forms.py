@@ -5,7 +5,9 @@ from wtforms.validators import InputRequired, Length
 
 
 class DoorLinkForm(FlaskForm):
-    label = StringField(_l("Name of the link (e.g. 'Front door, Anna')"), validators=[InputRequired(), Length(max=60)])
+    label = StringField(
+        _l("Name of the link (e.g. 'Front door, Anna')"), validators=[InputRequired(), Length(max=60)]
+    )
 
 
 class RevokeForm(FlaskForm):

@@ -38,8 +38,13 @@ class CheckIn(db.Model):
 
     __tablename__ = "checkins"
     __table_args__ = (
-        Index("uq_checkins_live_rsvp", "rsvp_id", unique=True, postgresql_where=text("undone_at IS NULL"),
-              sqlite_where=text("undone_at IS NULL")),
+        Index(
+            "uq_checkins_live_rsvp",
+            "rsvp_id",
+            unique=True,
+            postgresql_where=text("undone_at IS NULL"),
+            sqlite_where=text("undone_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

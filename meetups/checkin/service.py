@@ -67,6 +67,7 @@ def parse_code(text: Any) -> str | None:
 
 # Who may scan
 
+
 def ensure_can_check_in(session: Session, scanner: Scanner, event: Event, now: datetime) -> None:
     if scanner.door_link is not None:
         if scanner.door_link.event_id != event.id or not scanner.door_link.is_valid(now):
@@ -85,6 +86,7 @@ def get_scannable_event(session: Session, event_id: int, scanner: Scanner, now: 
 
 # Scanning
 
+
 def _scan_time(value: Any, now: datetime) -> datetime:
     if value is None or value == "":
         return now
@@ -94,7 +96,9 @@ def _scan_time(value: Any, now: datetime) -> datetime:
         except ValueError:
             raise errors.InvalidInput(_("scanned_at is not a date and time."), field="scanned_at") from None
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise errors.InvalidInput(_("scanned_at needs a time zone, e.g. 2030-04-01T18:00:00Z."), field="scanned_at")
+        raise errors.InvalidInput(
+            _("scanned_at needs a time zone, e.g. 2030-04-01T18:00:00Z."), field="scanned_at"
+        )
     if value > now + CLOCK_SKEW or value < now - OLDEST_OFFLINE_SCAN:
         return now  # a scanner with a wrong clock must not reorder who came first
     return min(value, now)
@@ -104,13 +108,16 @@ def _client_id(value: Any) -> str:
     if value is None or value == "":
         return "server-" + secrets.token_hex(8)
     if not isinstance(value, str) or not CLIENT_ID_RE.match(value):
-        raise errors.InvalidInput(_("client_scan_id must be 1–64 letters, digits or - _ . :"),
-                                  field="client_scan_id")
+        raise errors.InvalidInput(
+            _("client_scan_id must be 1–64 letters, digits or - _ . :"), field="client_scan_id"
+        )
     return value
 
 
 def _replayed(session: Session, event: Event, client_scan_id: str) -> Outcome | None:
-    scan = session.scalar(select(Scan).where(Scan.event_id == event.id, Scan.client_scan_id == client_scan_id))
+    scan = session.scalar(
+        select(Scan).where(Scan.event_id == event.id, Scan.client_scan_id == client_scan_id)
+    )
     if scan is None:
         return None
     checkin = session.get(CheckIn, scan.checkin_id) if scan.checkin_id else None
@@ -118,12 +125,23 @@ def _replayed(session: Session, event: Event, client_scan_id: str) -> Outcome | 
     return Outcome(ScanResult(scan.result), checkin, rsvp, client_scan_id, details={"replayed": True})
 
 
-def _decide(session: Session, event: Event, scanner: Scanner, code: str | None, guests: Any,
-            scanned_at: datetime, now: datetime, client_scan_id: str) -> Outcome:
+def _decide(
+    session: Session,
+    event: Event,
+    scanner: Scanner,
+    code: str | None,
+    guests: Any,
+    scanned_at: datetime,
+    now: datetime,
+    client_scan_id: str,
+) -> Outcome:
     if scanned_at < event.checkin_opens():
         return Outcome(ScanResult.not_open_yet, details={"opens_at": event.checkin_opens().isoformat()})
-    rsvp = None if code is None else session.scalar(
-        select(Rsvp).where(Rsvp.ticket_code == code).with_for_update())  # one scan of a ticket at a time
+    rsvp = (
+        None
+        if code is None
+        else session.scalar(select(Rsvp).where(Rsvp.ticket_code == code).with_for_update())
+    )  # one scan of a ticket at a time
     if rsvp is None:
         return Outcome(ScanResult.unknown_ticket)
     if rsvp.event_id != event.id:
@@ -135,10 +153,17 @@ def _decide(session: Session, event: Event, scanner: Scanner, code: str | None, 
     live = session.scalar(select(CheckIn).where(CheckIn.rsvp_id == rsvp.id, CheckIn.undone_at.is_(None)))
     entering = _guests_entering(rsvp, live, guests)
     if live is None:
-        live = CheckIn(event_id=event.id, rsvp=rsvp, checked_in_at=scanned_at, recorded_at=now,
-                       guests_admitted=entering, scanned_by_id=scanner.member.id if scanner.member else None,
-                       door_link_id=scanner.door_link.id if scanner.door_link else None, device=scanner.device,
-                       client_scan_id=client_scan_id)
+        live = CheckIn(
+            event_id=event.id,
+            rsvp=rsvp,
+            checked_in_at=scanned_at,
+            recorded_at=now,
+            guests_admitted=entering,
+            scanned_by_id=scanner.member.id if scanner.member else None,
+            door_link_id=scanner.door_link.id if scanner.door_link else None,
+            device=scanner.device,
+            client_scan_id=client_scan_id,
+        )
         session.add(live)
         session.flush()
         return Outcome(ScanResult.ok, live, rsvp)
@@ -171,10 +196,19 @@ def _scanner_name(checkin: CheckIn) -> str:
     return ""
 
 
-def check_in(session: Session, *, event_id: int, scanner: Scanner, text: Any, client_scan_id: Any = None,
-             scanned_at: Any = None, guests: Any = None, now: datetime) -> Outcome:
-    """Answer one scan with one of the fixed results and record it; a replayed client scan id answers as it did
-    the first time and changes nothing. Repeating a scan never counts anyone twice."""
+def check_in(
+    session: Session,
+    *,
+    event_id: int,
+    scanner: Scanner,
+    text: Any,
+    client_scan_id: Any = None,
+    scanned_at: Any = None,
+    guests: Any = None,
+    now: datetime,
+) -> Outcome:
+    """Answer one scan with one of the fixed results and record it; a replayed client scan id answers as it
+    did the first time and changes nothing. Repeating a scan never counts anyone twice."""
     event = get_scannable_event(session, event_id, scanner, now)
     client_scan_id = _client_id(client_scan_id)
     if (replay := _replayed(session, event, client_scan_id)) is not None:
@@ -182,11 +216,19 @@ def check_in(session: Session, *, event_id: int, scanner: Scanner, text: Any, cl
     when = _scan_time(scanned_at, now)
     outcome = _decide(session, event, scanner, parse_code(text), guests, when, now, client_scan_id)
     outcome.client_scan_id = client_scan_id
-    scan = Scan(event_id=event.id, client_scan_id=client_scan_id, scanned_text=str(text)[:80],
-                result=outcome.result.value, rsvp_id=outcome.rsvp.id if outcome.rsvp else None,
-                checkin_id=outcome.checkin.id if outcome.checkin else None, scanned_at=when, recorded_at=now,
-                scanned_by_id=scanner.member.id if scanner.member else None,
-                door_link_id=scanner.door_link.id if scanner.door_link else None, device=scanner.device)
+    scan = Scan(
+        event_id=event.id,
+        client_scan_id=client_scan_id,
+        scanned_text=str(text)[:80],
+        result=outcome.result.value,
+        rsvp_id=outcome.rsvp.id if outcome.rsvp else None,
+        checkin_id=outcome.checkin.id if outcome.checkin else None,
+        scanned_at=when,
+        recorded_at=now,
+        scanned_by_id=scanner.member.id if scanner.member else None,
+        door_link_id=scanner.door_link.id if scanner.door_link else None,
+        device=scanner.device,
+    )
     try:
         with session.begin_nested():  # the same client scan id racing in from a retry: the first one wins
             session.add(scan)
@@ -198,8 +240,9 @@ def check_in(session: Session, *, event_id: int, scanner: Scanner, text: Any, cl
     return outcome
 
 
-def check_in_batch(session: Session, *, event_id: int, scanner: Scanner, items: Any, now: datetime
-                   ) -> list[Outcome]:
+def check_in_batch(
+    session: Session, *, event_id: int, scanner: Scanner, items: Any, now: datetime
+) -> list[Outcome]:
     """An offline scanner's queue, in order; each item answered as if it had been online."""
     get_scannable_event(session, event_id, scanner, now)
     if not isinstance(items, list) or len(items) > MAX_BATCH:
@@ -207,14 +250,25 @@ def check_in_batch(session: Session, *, event_id: int, scanner: Scanner, items: 
     codes = {parse_code(item.get("code")) for item in items if isinstance(item, dict)} - {None}
     # Lock every ticket of the batch at once, in one order: two scanners syncing overlapping batches in
     # different orders would otherwise deadlock.
-    session.scalars(select(Rsvp.id).where(Rsvp.ticket_code.in_(codes)).order_by(Rsvp.id).with_for_update()).all()
+    session.scalars(
+        select(Rsvp.id).where(Rsvp.ticket_code.in_(codes)).order_by(Rsvp.id).with_for_update()
+    ).all()
     outcomes = []
     for item in items:  # in order; an earlier scan arriving later still wins (see _decide)
         if not isinstance(item, dict):
             raise errors.InvalidInput(_("Each scan must be an object."), field="checkins")
-        outcomes.append(check_in(session, event_id=event_id, scanner=scanner, text=item.get("code"),
-                                 client_scan_id=item.get("client_scan_id"), scanned_at=item.get("scanned_at"),
-                                 guests=item.get("guests"), now=now))
+        outcomes.append(
+            check_in(
+                session,
+                event_id=event_id,
+                scanner=scanner,
+                text=item.get("code"),
+                client_scan_id=item.get("client_scan_id"),
+                scanned_at=item.get("scanned_at"),
+                guests=item.get("guests"),
+                now=now,
+            )
+        )
     return outcomes
 
 
@@ -227,29 +281,58 @@ def undo_checkin(session: Session, *, checkin_id: int, scanner: Scanner, now: da
     if checkin.undone_at is None:
         checkin.undone_at = now
         checkin.undone_by_id = scanner.member.id if scanner.member else None
-        session.add(Scan(event_id=checkin.event_id, client_scan_id="undo-" + secrets.token_hex(8),
-                         scanned_text=f"undo check-in {checkin.id}", result="undone", rsvp_id=checkin.rsvp_id,
-                         checkin_id=checkin.id, scanned_at=now, recorded_at=now,
-                         scanned_by_id=checkin.undone_by_id,
-                         door_link_id=scanner.door_link.id if scanner.door_link else None, device=scanner.device))
+        session.add(
+            Scan(
+                event_id=checkin.event_id,
+                client_scan_id="undo-" + secrets.token_hex(8),
+                scanned_text=f"undo check-in {checkin.id}",
+                result="undone",
+                rsvp_id=checkin.rsvp_id,
+                checkin_id=checkin.id,
+                scanned_at=now,
+                recorded_at=now,
+                scanned_by_id=checkin.undone_by_id,
+                door_link_id=scanner.door_link.id if scanner.door_link else None,
+                device=scanner.device,
+            )
+        )
         session.flush()
     return checkin
 
 
 # What scanners read
 
+
 def checkin_list(session: Session, *, event: Event) -> list[dict[str, Any]]:
     """The minimum an offline scanner needs to decide alone: hashed codes, names, status, guests, arrival."""
     rows = session.execute(
-        select(Rsvp.ticket_code, Rsvp.status, Rsvp.guests, Rsvp.id, Member.name, CheckIn.checked_in_at,
-               CheckIn.guests_admitted, CheckIn.id)
+        select(
+            Rsvp.ticket_code,
+            Rsvp.status,
+            Rsvp.guests,
+            Rsvp.id,
+            Member.name,
+            CheckIn.checked_in_at,
+            CheckIn.guests_admitted,
+            CheckIn.id,
+        )
         .join(Member, Member.id == Rsvp.member_id)
         .outerjoin(CheckIn, (CheckIn.rsvp_id == Rsvp.id) & CheckIn.undone_at.is_(None))
-        .where(Rsvp.event_id == event.id, Rsvp.ticket_code.is_not(None)))
-    return [{"h": code_hash(code), "rsvp_id": rsvp_id, "name": name, "status": status.value if hasattr(status, "value")
-             else status, "guests": guests, "checked_in_at": at.isoformat() if at else None,
-             "guests_admitted": admitted or 0, "checkin_id": checkin_id}
-            for code, status, guests, rsvp_id, name, at, admitted, checkin_id in rows]
+        .where(Rsvp.event_id == event.id, Rsvp.ticket_code.is_not(None))
+    )
+    return [
+        {
+            "h": code_hash(code),
+            "rsvp_id": rsvp_id,
+            "name": name,
+            "status": status.value if hasattr(status, "value") else status,
+            "guests": guests,
+            "checked_in_at": at.isoformat() if at else None,
+            "guests_admitted": admitted or 0,
+            "checkin_id": checkin_id,
+        }
+        for code, status, guests, rsvp_id, name, at, admitted, checkin_id in rows
+    ]
 
 
 def search_attendees(session: Session, *, event: Event, query: str, limit: int = 20) -> list[Rsvp]:
@@ -258,57 +341,102 @@ def search_attendees(session: Session, *, event: Event, query: str, limit: int =
     if len(query) < 2:
         return []
     like = f"%{query}%"
-    return list(session.scalars(
-        select(Rsvp).join(Rsvp.member).options(joinedload(Rsvp.member))
-        .where(Rsvp.event_id == event.id, Rsvp.ticket_code.is_not(None),
-               (func.lower(Member.name).like(like)) | (func.lower(Member.email).like(like)))
-        .order_by(Member.name).limit(limit)))
+    return list(
+        session.scalars(
+            select(Rsvp)
+            .join(Rsvp.member)
+            .options(joinedload(Rsvp.member))
+            .where(
+                Rsvp.event_id == event.id,
+                Rsvp.ticket_code.is_not(None),
+                (func.lower(Member.name).like(like)) | (func.lower(Member.email).like(like)),
+            )
+            .order_by(Member.name)
+            .limit(limit)
+        )
+    )
 
 
 def stats(session: Session, *, event: Event) -> dict[str, Any]:
     """Checked in / expected, in people (members and guests), and arrivals per 15 minutes."""
-    expected = session.scalar(select(func.coalesce(func.sum(Rsvp.guests + 1), 0)).where(
-        Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.going)) or 0
-    arrivals = session.execute(select(CheckIn.checked_in_at, CheckIn.guests_admitted).where(
-        CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))).all()
+    expected = (
+        session.scalar(
+            select(func.coalesce(func.sum(Rsvp.guests + 1), 0)).where(
+                Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.going
+            )
+        )
+        or 0
+    )
+    arrivals = session.execute(
+        select(CheckIn.checked_in_at, CheckIn.guests_admitted).where(
+            CheckIn.event_id == event.id, CheckIn.undone_at.is_(None)
+        )
+    ).all()
     buckets: Counter[datetime] = Counter()
     for at, guests in arrivals:
         buckets[at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)] += 1 + guests
-    return {"expected": expected, "checked_in": sum(buckets.values()), "tickets_scanned": len(arrivals),
-            "arrivals": [{"from": at.isoformat(), "people": n} for at, n in sorted(buckets.items())]}
+    return {
+        "expected": expected,
+        "checked_in": sum(buckets.values()),
+        "tickets_scanned": len(arrivals),
+        "arrivals": [{"from": at.isoformat(), "people": n} for at, n in sorted(buckets.items())],
+    }
 
 
 def list_recent_scans(session: Session, *, event: Event, limit: int = 50) -> list[Scan]:
-    return list(session.scalars(select(Scan).where(Scan.event_id == event.id)
-                                .order_by(Scan.recorded_at.desc(), Scan.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Scan)
+            .where(Scan.event_id == event.id)
+            .order_by(Scan.recorded_at.desc(), Scan.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # Door links
+
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_door_link(session: Session, *, event: Event, actor: Member, label: str, expires_at: datetime | None = None,
-                     now: datetime) -> tuple[DoorLink, str]:
+def create_door_link(
+    session: Session,
+    *,
+    event: Event,
+    actor: Member,
+    label: str,
+    expires_at: datetime | None = None,
+    now: datetime,
+) -> tuple[DoorLink, str]:
     """Check-in rights for one event for someone without an account; by default until 2 h after the end."""
     events.ensure_can(session, actor, event, "manage")
     label = " ".join((label or "").split())
     if not label or len(label) > 60:
-        raise errors.InvalidInput(_("Give the link a name of up to 60 characters, e.g. 'Front door'."),
-                                  field="label")
+        raise errors.InvalidInput(
+            _("Give the link a name of up to 60 characters, e.g. 'Front door'."), field="label"
+        )
     expires_at = expires_at or event.ends_at + DOOR_LINK_GRACE
     if expires_at <= now:
         raise errors.InvalidInput(_("The link would expire before it is used."), field="expires_at")
     token = "door_" + secrets.token_urlsafe(24)
-    link = DoorLink(event_id=event.id, label=label, token_hash=_hash(token), created_by_id=actor.id,
-                    created_at=now, expires_at=expires_at)
+    link = DoorLink(
+        event_id=event.id,
+        label=label,
+        token_hash=_hash(token),
+        created_by_id=actor.id,
+        created_at=now,
+        expires_at=expires_at,
+    )
     session.add(link)
     session.flush()
     return link, token
 
 
-def revoke_door_link(session: Session, *, event: Event, actor: Member, link_id: int, now: datetime) -> DoorLink:
+def revoke_door_link(
+    session: Session, *, event: Event, actor: Member, link_id: int, now: datetime
+) -> DoorLink:
     events.ensure_can(session, actor, event, "manage")
     link = session.get(DoorLink, link_id)
     if link is None or link.event_id != event.id:
@@ -331,8 +459,15 @@ def get_door_link(session: Session, token: str | None) -> DoorLink | None:
 
 def get_ticket(session: Session, code: str) -> Rsvp:
     """The ticket page's RSVP; any code not on record is simply not found."""
-    rsvp = None if parse_code(code) != code else session.scalar(
-        select(Rsvp).options(joinedload(Rsvp.event), joinedload(Rsvp.member)).where(Rsvp.ticket_code == code))
+    rsvp = (
+        None
+        if parse_code(code) != code
+        else session.scalar(
+            select(Rsvp)
+            .options(joinedload(Rsvp.event), joinedload(Rsvp.member))
+            .where(Rsvp.ticket_code == code)
+        )
+    )
     if rsvp is None:
         raise errors.NotFound(_("There is no such ticket."))
     return rsvp

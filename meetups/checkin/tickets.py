@@ -25,8 +25,9 @@ def make_qr(url: str) -> tuple[bytes, str]:
     png = io.BytesIO()
     qr.save(png, kind="png", scale=1, border=4)
     svg = io.BytesIO()
-    qr.save(svg, kind="svg", scale=1, border=4, xmldecl=False, svgns=True, nl=False, svgclass=None,
-            lineclass=None)
+    qr.save(
+        svg, kind="svg", scale=1, border=4, xmldecl=False, svgns=True, nl=False, svgclass=None, lineclass=None
+    )
     return png.getvalue(), svg.getvalue().decode()
 
 
@@ -41,8 +42,9 @@ def get_qr(session: Session, code: str, *, now: datetime, base_url: str | None =
     return stored
 
 
-def get_qrs(session: Session, codes: list[str], *, now: datetime, base_url: str | None = None
-            ) -> dict[str, TicketQr]:
+def get_qrs(
+    session: Session, codes: list[str], *, now: datetime, base_url: str | None = None
+) -> dict[str, TicketQr]:
     """Many at once, for badge sheets: one query, and the missing ones made."""
     found = {q.code: q for q in session.scalars(select(TicketQr).where(TicketQr.code.in_(codes)))}
     for code in codes:

@@ -23,8 +23,11 @@ ACTIONS = set().union(*GRANTS.values())
 def get_role(session: Session, member: Member | None, community: Community) -> CommunityRole | None:
     if member is None or not member.is_authenticated:
         return None
-    return session.scalar(select(Membership.role).where(Membership.community_id == community.id,
-                                                        Membership.member_id == member.id))
+    return session.scalar(
+        select(Membership.role).where(
+            Membership.community_id == community.id, Membership.member_id == member.id
+        )
+    )
 
 
 def can(session: Session, member: Member | None, community: Community, action: str) -> bool:
@@ -67,42 +70,63 @@ def get_community(session: Session, slug: str) -> Community:
 
 def list_communities(session: Session) -> list[tuple[Community, int]]:
     """Every community with its member count, in one query."""
-    counts = (select(Membership.community_id, func.count().label("n")).group_by(Membership.community_id)
-              .subquery())
-    rows = session.execute(select(Community, func.coalesce(counts.c.n, 0))
-                           .outerjoin(counts, counts.c.community_id == Community.id).order_by(Community.name))
+    counts = (
+        select(Membership.community_id, func.count().label("n")).group_by(Membership.community_id).subquery()
+    )
+    rows = session.execute(
+        select(Community, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.community_id == Community.id)
+        .order_by(Community.name)
+    )
     return [(c, n) for c, n in rows]
 
 
 def list_organisers(session: Session, community: Community) -> list[Member]:
     """Who runs the community, by name."""
-    return list(session.scalars(select(Member).join(Membership, Membership.member_id == Member.id).where(
-        Membership.community_id == community.id, Membership.role == CommunityRole.organiser)
-        .order_by(Member.name)))
+    return list(
+        session.scalars(
+            select(Member)
+            .join(Membership, Membership.member_id == Member.id)
+            .where(Membership.community_id == community.id, Membership.role == CommunityRole.organiser)
+            .order_by(Member.name)
+        )
+    )
 
 
 def count_members(session: Session, community: Community) -> int:
     return session.scalar(select(func.count()).where(Membership.community_id == community.id)) or 0
 
 
-def create_community(session: Session, *, actor: Member, slug: str, name: str, description: str = "",
-                     color: str = "#3b5bdb", now: datetime) -> Community:
+def create_community(
+    session: Session,
+    *,
+    actor: Member,
+    slug: str,
+    name: str,
+    description: str = "",
+    color: str = "#3b5bdb",
+    now: datetime,
+) -> Community:
     """Site admins found communities; the founder becomes its first organiser."""
     ensure_can_create_community(actor)
     slug, name = (slug or "").strip().lower(), " ".join((name or "").split())
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         raise errors.InvalidInput(
-            _("The short name may use lower-case letters, digits and dashes (up to 50)."), field="slug")
+            _("The short name may use lower-case letters, digits and dashes (up to 50)."), field="slug"
+        )
     if not name or len(name) > 100:
-        raise errors.InvalidInput(_("Please give the community a name of up to 100 characters."), field="name")
+        raise errors.InvalidInput(
+            _("Please give the community a name of up to 100 characters."), field="name"
+        )
     if len(description or "") > 5000:
         raise errors.InvalidInput(_("The description can be at most 5000 characters."), field="description")
     if not COLOR_RE.match(color or ""):
         raise errors.InvalidInput(_("The colour must look like #3b5bdb."), field="color")
     if session.scalar(select(Community.id).where(Community.slug == slug)) is not None:
         raise errors.SlugTaken(_("Another community already uses this short name."), field="slug")
-    community = Community(slug=slug, name=name, description=(description or "").strip(), color=color.lower(),
-                          created_at=now)
+    community = Community(
+        slug=slug, name=name, description=(description or "").strip(), color=color.lower(), created_at=now
+    )
     session.add(community)
     session.add(Membership(community=community, member=actor, role=CommunityRole.organiser, joined_at=now))
     session.flush()
@@ -111,8 +135,9 @@ def create_community(session: Session, *, actor: Member, slug: str, name: str, d
 
 def join_community(session: Session, *, community: Community, member: Member, now: datetime) -> Membership:
     """Become a member; joining twice changes nothing."""
-    membership = session.scalar(select(Membership).where(Membership.community_id == community.id,
-                                                         Membership.member_id == member.id))
+    membership = session.scalar(
+        select(Membership).where(Membership.community_id == community.id, Membership.member_id == member.id)
+    )
     if membership is None:
         membership = Membership(community=community, member=member, role=CommunityRole.member, joined_at=now)
         session.add(membership)
@@ -122,8 +147,9 @@ def join_community(session: Session, *, community: Community, member: Member, no
 
 def leave_community(session: Session, *, community: Community, member: Member) -> None:
     """Stop being a member; the last organiser cannot leave, or nobody could run the community."""
-    membership = session.scalar(select(Membership).where(Membership.community_id == community.id,
-                                                         Membership.member_id == member.id))
+    membership = session.scalar(
+        select(Membership).where(Membership.community_id == community.id, Membership.member_id == member.id)
+    )
     if membership is None:
         return
     if membership.role is CommunityRole.organiser:
@@ -132,8 +158,9 @@ def leave_community(session: Session, *, community: Community, member: Member) -
     session.flush()
 
 
-def set_role(session: Session, *, community: Community, actor: Member, email: str, role: CommunityRole,
-             now: datetime) -> Membership:
+def set_role(
+    session: Session, *, community: Community, actor: Member, email: str, role: CommunityRole, now: datetime
+) -> Membership:
     """Organisers make a member an organiser (or back); the member joins if they had not."""
     ensure_can(session, actor, community, "manage_community")
     member = session.scalar(select(Member).where(Member.email == (email or "").strip().lower()))
@@ -149,8 +176,12 @@ def set_role(session: Session, *, community: Community, actor: Member, email: st
 
 def _keep_an_organiser(session: Session, community: Community, **details: object) -> None:
     """Refuse to lose the last organiser, or nobody could run the community."""
-    organisers = session.scalar(select(func.count()).where(
-        Membership.community_id == community.id, Membership.role == CommunityRole.organiser))
+    organisers = session.scalar(
+        select(func.count()).where(
+            Membership.community_id == community.id, Membership.role == CommunityRole.organiser
+        )
+    )
     if organisers <= 1:
-        raise errors.PermissionDenied(_("This is the last organiser; make someone else organiser first."),
-                                      **details)
+        raise errors.PermissionDenied(
+            _("This is the last organiser; make someone else organiser first."), **details
+        )

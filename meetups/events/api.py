@@ -65,7 +65,8 @@ class EventChanges(BaseModel):
     rsvp_opens_at: WhenText | None = None
     rsvp_closes_at: WhenText | None = Field(None, description="Null: RSVPs close when the event starts.")
     offer_cutover_hours: StrictInt | None = Field(
-        None, description="Time-adaptive waitlist: this many hours before the start, promotion becomes offers."
+        None,
+        description="Time-adaptive waitlist: this many hours before the start, promotion becomes offers.",
     )
     late_offer_hours: StrictInt | None = Field(None, description="How long offers near the start are held.")
     checkin_opens_at: WhenText | None = Field(None, description="Null: two hours before the start.")
@@ -80,8 +81,9 @@ class EventIn(EventChanges):
     )
     publish: StrictBool = Field(False, description="Publish at once instead of saving a draft.")
     questions: list[QuestionIn] | None = Field(
-        None, description="Asked with each RSVP: kind short_text|long_text|single|multi|yes_no, label, "
-        "options, required; or {\"builtin\": \"accessibility\"|\"dietary\"|\"affiliation\"}."
+        None,
+        description="Asked with each RSVP: kind short_text|long_text|single|multi|yes_no, label, "
+        'options, required; or {"builtin": "accessibility"|"dietary"|"affiliation"}.',
     )
 
 
@@ -325,10 +327,19 @@ class RepeatIn(BaseModel):
 )
 @api.login_required
 def repeat_event(event_id: int, body: RepeatIn):
-    created = series.repeat_event(db.session, event=_event(event_id), actor=_me(), frequency=body.frequency,
-                                  count=body.count, until=body.until, now=clock.now())
+    created = series.repeat_event(
+        db.session,
+        event=_event(event_id),
+        actor=_me(),
+        frequency=body.frequency,
+        count=body.count,
+        until=body.until,
+        now=clock.now(),
+    )
     db.session.commit()
-    return {"events": [event_json(e, {"going": 0, "seats": 0, "waitlisted": 0, "pending": 0}) for e in created]}, 201
+    return {
+        "events": [event_json(e, {"going": 0, "seats": 0, "waitlisted": 0, "pending": 0}) for e in created]
+    }, 201
 
 
 @bp.post("/events/<int:event_id>/publish")
@@ -376,8 +387,13 @@ def cancel_event(event_id: int, body: CancelIn):
 @api.login_required
 def add_staff(event_id: int, body: StaffIn):
     staff = service.add_staff(
-        db.session, event=_event(event_id), actor=_me(), email=body.email, role=body.role,
-        takes_seat=body.takes_seat, now=clock.now(),
+        db.session,
+        event=_event(event_id),
+        actor=_me(),
+        email=body.email,
+        role=body.role,
+        takes_seat=body.takes_seat,
+        now=clock.now(),
     )
     db.session.commit()
     return {"staff": staff_json(staff)}

@@ -169,9 +169,14 @@ class EventForm(FlaskForm):
         ]
 
     #: for events in a series: change only this date, or this and every later one
-    scope = RadioField(_l("Apply to"), choices=[SelectChoice("one", _l("This event only")),
-                                                SelectChoice("following", _l("This and all following events"))],
-                       default="one")
+    scope = RadioField(
+        _l("Apply to"),
+        choices=[
+            SelectChoice("one", _l("This event only")),
+            SelectChoice("following", _l("This and all following events")),
+        ],
+        default="one",
+    )
 
     def fields(self) -> dict:
         """What the service validates: every field by its service name; a typed zone wins over the list."""
@@ -220,8 +225,15 @@ class StaffForm(FlaskForm):
 
 
 class RepeatForm(FlaskForm):
-    frequency = SelectField(_l("Repeat"), choices=[
-        SelectChoice("weekly", _l("Every week")), SelectChoice("biweekly", _l("Every two weeks")),
-        SelectChoice("monthly", _l("Every month, same weekday (e.g. 2nd Tuesday)"))])
-    count = IntegerField(_l("How many events in all"), validators=[Optional()], render_kw={"min": 2, "max": 52})
+    frequency = SelectField(
+        _l("Repeat"),
+        choices=[
+            SelectChoice("weekly", _l("Every week")),
+            SelectChoice("biweekly", _l("Every two weeks")),
+            SelectChoice("monthly", _l("Every month, same weekday (e.g. 2nd Tuesday)")),
+        ],
+    )
+    count = IntegerField(
+        _l("How many events in all"), validators=[Optional()], render_kw={"min": 2, "max": 52}
+    )
     until = DateField(_l("Or until"), validators=[Optional()])

@@ -107,8 +107,9 @@ class Event(db.Model):
 
     community: Mapped[Community] = relationship()
     series: Mapped[Series | None] = relationship()
-    staff: Mapped[list[EventStaff]] = relationship(back_populates="event", passive_deletes=True,
-                                                   cascade="all, delete-orphan")
+    staff: Mapped[list[EventStaff]] = relationship(
+        back_populates="event", passive_deletes=True, cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title!r}>"

@@ -30,16 +30,37 @@ MAX_GUESTS_LIMIT, OFFER_HOURS_MAX = 20, 168
 LONGEST_EVENT = timedelta(days=31)
 #: fields whose change moves the event in subscribers' calendars (iCalendar SEQUENCE)
 SCHEDULE_FIELDS = {"starts_at", "ends_at", "timezone", "venue_name", "venue_address", "online_url", "status"}
-EDITABLE = {"title", "description", "starts_at", "ends_at", "timezone", "venue_name", "venue_address",
-            "online_url", "capacity", "max_guests", "rsvp_mode", "waitlist_mode", "offer_hours",
-            "offer_cutover_hours", "late_offer_hours", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at"}
+EDITABLE = {
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "venue_name",
+    "venue_address",
+    "online_url",
+    "capacity",
+    "max_guests",
+    "rsvp_mode",
+    "waitlist_mode",
+    "offer_hours",
+    "offer_cutover_hours",
+    "late_offer_hours",
+    "rsvp_opens_at",
+    "rsvp_closes_at",
+    "checkin_opens_at",
+}
 
 
 # Permissions: the one place that says who may do what at an event.
 
+
 def _staff_roles(session: Session, member: Member, event: Event) -> set[StaffRole]:
-    return set(session.scalars(select(EventStaff.role).where(EventStaff.event_id == event.id,
-                                                             EventStaff.member_id == member.id)))
+    return set(
+        session.scalars(
+            select(EventStaff.role).where(EventStaff.event_id == event.id, EventStaff.member_id == member.id)
+        )
+    )
 
 
 def can(session: Session, member: Member | None, event: Event, action: str) -> bool:
@@ -68,8 +89,15 @@ def get_event(session: Session, event_id: int, viewer: Member | None = None) -> 
     return event
 
 
-def list_events(session: Session, *, now: datetime, community: Community | None = None,
-                include_drafts: bool = False, past: bool = False, limit: int = 50) -> list[Event]:
+def list_events(
+    session: Session,
+    *,
+    now: datetime,
+    community: Community | None = None,
+    include_drafts: bool = False,
+    past: bool = False,
+    limit: int = 50,
+) -> list[Event]:
     """Upcoming (or past) events, soonest first (most recent first for the past), with their community."""
     query = select(Event).options(joinedload(Event.community))  # one query, with or without rows
     statuses = [EventStatus.published, EventStatus.cancelled]
@@ -87,28 +115,50 @@ def list_events(session: Session, *, now: datetime, community: Community | None 
 
 def list_organisers(session: Session, event: Event) -> list[Member]:
     """Who runs the event: its organiser staff, else the community's organisers."""
-    staff = list(session.scalars(select(Member).join(EventStaff, EventStaff.member_id == Member.id).where(
-        EventStaff.event_id == event.id, EventStaff.role == StaffRole.organiser).order_by(Member.name)))
+    staff = list(
+        session.scalars(
+            select(Member)
+            .join(EventStaff, EventStaff.member_id == Member.id)
+            .where(EventStaff.event_id == event.id, EventStaff.role == StaffRole.organiser)
+            .order_by(Member.name)
+        )
+    )
     if staff:
         return staff
-    return list(session.scalars(select(Member).join(Membership, Membership.member_id == Member.id).where(
-        Membership.community_id == event.community_id, Membership.role == CommunityRole.organiser)
-        .order_by(Member.name)))
+    return list(
+        session.scalars(
+            select(Member)
+            .join(Membership, Membership.member_id == Member.id)
+            .where(Membership.community_id == event.community_id, Membership.role == CommunityRole.organiser)
+            .order_by(Member.name)
+        )
+    )
 
 
 def list_staff(session: Session, event: Event) -> list[EventStaff]:
-    return list(session.scalars(select(EventStaff).options(selectinload(EventStaff.member))
-                                .where(EventStaff.event_id == event.id).order_by(EventStaff.role, EventStaff.id)))
+    return list(
+        session.scalars(
+            select(EventStaff)
+            .options(selectinload(EventStaff.member))
+            .where(EventStaff.event_id == event.id)
+            .order_by(EventStaff.role, EventStaff.id)
+        )
+    )
 
 
 def default_timezone(session: Session, community: Community) -> str:
     """The zone a new event form starts with: the one the community used last, else Europe/London."""
-    last = session.scalar(select(Event.timezone).where(Event.community_id == community.id)
-                          .order_by(Event.created_at.desc(), Event.id.desc()).limit(1))
+    last = session.scalar(
+        select(Event.timezone)
+        .where(Event.community_id == community.id)
+        .order_by(Event.created_at.desc(), Event.id.desc())
+        .limit(1)
+    )
     return last or "Europe/London"
 
 
 # Validation: the HTML form and the JSON API both land here, so they can never disagree.
+
 
 @cache
 def timezone_names() -> frozenset[str]:
@@ -139,8 +189,9 @@ def _text(fields: dict, name: str, limit: int, *, required: bool = False, label:
     if required and not value:
         raise errors.InvalidInput(_("Please fill in %(label)s.", label=label or name), field=name)
     if len(value) > limit:
-        raise errors.InvalidInput(_("%(label)s can be at most %(n)d characters.", label=label or name, n=limit),
-                                  field=name)
+        raise errors.InvalidInput(
+            _("%(label)s can be at most %(n)d characters.", label=label or name, n=limit), field=name
+        )
     return value
 
 
@@ -151,8 +202,11 @@ def _whole(fields: dict, name: str, low: int, high: int | None, label: str) -> i
     if isinstance(value, bool) or not isinstance(value, int):
         raise errors.InvalidInput(_("%(label)s must be a whole number.", label=label), field=name)
     if value < low or (high is not None and value > high):
-        message = (_("%(label)s must be between %(low)d and %(high)d.", label=label, low=low, high=high)
-                   if high is not None else _("%(label)s cannot be below %(low)d.", label=label, low=low))
+        message = (
+            _("%(label)s must be between %(low)d and %(high)d.", label=label, low=low, high=high)
+            if high is not None
+            else _("%(label)s cannot be below %(low)d.", label=label, low=low)
+        )
         raise errors.InvalidInput(message, field=name)
     return value
 
@@ -165,16 +219,18 @@ def _choice(fields: dict, name: str, enum_cls: type, default: Any) -> Any:
         return enum_cls(value)
     except ValueError:
         allowed = ", ".join(e.value for e in enum_cls)
-        raise errors.InvalidInput(_("%(name)s must be one of: %(allowed)s.", name=name, allowed=allowed),
-                                  field=name) from None
+        raise errors.InvalidInput(
+            _("%(name)s must be one of: %(allowed)s.", name=name, allowed=allowed), field=name
+        ) from None
 
 
 def validate_event_fields(fields: dict) -> dict:
     """Clean and check every event field; raises InvalidInput naming the first problem."""
     zone_name = fields.get("timezone")
     if not isinstance(zone_name, str) or zone_name not in timezone_names():
-        raise errors.InvalidInput(_("Please choose a time zone from the list, such as Europe/Berlin."),
-                                  field="timezone")
+        raise errors.InvalidInput(
+            _("Please choose a time zone from the list, such as Europe/Berlin."), field="timezone"
+        )
     zone = ZoneInfo(zone_name)
     clean = {
         "title": _text(fields, "title", TITLE_MAX, required=True, label=_("Title")),
@@ -194,7 +250,9 @@ def validate_event_fields(fields: dict) -> dict:
     for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at"):
         clean[name] = _to_utc(fields.get(name), zone, name)
     if clean["online_url"] and urlsplit(clean["online_url"]).scheme not in ("http", "https"):
-        raise errors.InvalidInput(_("The online link must start with https:// or http://."), field="online_url")
+        raise errors.InvalidInput(
+            _("The online link must start with https:// or http://."), field="online_url"
+        )
     starts, ends = clean["starts_at"], clean["ends_at"]
     if starts is None:
         raise errors.InvalidInput(_("Please say when the event starts."), field="starts_at")
@@ -220,16 +278,33 @@ def _current_fields(event: Event) -> dict:
 
 # Changes
 
-def create_event(session: Session, *, community: Community, actor: Member, fields: dict, now: datetime,
-                 publish: bool = False, questions: list[dict] | None = None) -> Event:
+
+def create_event(
+    session: Session,
+    *,
+    community: Community,
+    actor: Member,
+    fields: dict,
+    now: datetime,
+    publish: bool = False,
+    questions: list[dict] | None = None,
+) -> Event:
     """Community organisers create events, as drafts unless they publish at once; with the questions asked
     with each RSVP, all or nothing."""
     communities.ensure_can(session, actor, community, "create_event")
     unknown = set(fields) - EDITABLE
     if unknown:
-        raise errors.InvalidInput(_("Unknown field: %(name)s.", name=sorted(unknown)[0]), field=sorted(unknown)[0])
-    event = Event(community=community, created_by_id=actor.id, created_at=now, updated_at=now,
-                  status=EventStatus.draft, **validate_event_fields(fields))
+        raise errors.InvalidInput(
+            _("Unknown field: %(name)s.", name=sorted(unknown)[0]), field=sorted(unknown)[0]
+        )
+    event = Event(
+        community=community,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+        status=EventStatus.draft,
+        **validate_event_fields(fields),
+    )
     session.add(event)
     session.flush()
     if questions:
@@ -242,14 +317,16 @@ def create_event(session: Session, *, community: Community, actor: Member, field
 
 
 def update_event(session: Session, *, event: Event, actor: Member, changes: dict, now: datetime) -> Event:
-    """Change some fields; the rest stay. A new time zone keeps the wall-clock times unless new ones are given."""
+    """Change some fields; the rest stay. A new zone keeps the wall-clock times unless new ones are given."""
     ensure_can(session, actor, event, "manage")
     event = session.get(Event, event.id, with_for_update=True, populate_existing=True)  # seats may move
     if event.is_cancelled:
         raise errors.EventCancelled(_("This event was cancelled and can no longer be edited."))
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise errors.InvalidInput(_("Unknown field: %(name)s.", name=sorted(unknown)[0]), field=sorted(unknown)[0])
+        raise errors.InvalidInput(
+            _("Unknown field: %(name)s.", name=sorted(unknown)[0]), field=sorted(unknown)[0]
+        )
     merged = _current_fields(event)
     new_zone = changes.get("timezone", event.timezone)
     if new_zone != event.timezone:
@@ -298,8 +375,16 @@ def cancel_event(session: Session, *, event: Event, actor: Member, reason: str =
     return event
 
 
-def add_staff(session: Session, *, event: Event, actor: Member, email: str, role: str, now: datetime,
-              takes_seat: bool = False) -> EventStaff:
+def add_staff(
+    session: Session,
+    *,
+    event: Event,
+    actor: Member,
+    email: str,
+    role: str,
+    now: datetime,
+    takes_seat: bool = False,
+) -> EventStaff:
     """Give a member a role at the event (organiser, volunteer, speaker). Staff take no attendee seat with
     their own RSVP unless `takes_seat`."""
     ensure_can(session, actor, event, "manage")
@@ -315,7 +400,9 @@ def add_staff(session: Session, *, event: Event, actor: Member, email: str, role
     session.add(staff)
     session.flush()
     if not staff.takes_seat:  # their own RSVP stops taking a seat: the line may move
-        waitlist.move_line(session, session.get(Event, event.id, with_for_update=True, populate_existing=True), now)
+        waitlist.move_line(
+            session, session.get(Event, event.id, with_for_update=True, populate_existing=True), now
+        )
     return staff
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from meetups import clock, errors
 from meetups.communities import service as communities
 from meetups.communities.forms import ActionForm, show_error
-from meetups.events import service
+from meetups.events import series, service
 from meetups.events.forms import (
     CancelForm,
     EventForm,
@@ -21,11 +21,10 @@ from meetups.events.forms import (
     new_event_data,
     zone_names,
 )
-from meetups.events import series
 from meetups.events.models import Event
+from meetups.extensions import db
 from meetups.rsvps import series as series_rsvps
 from meetups.rsvps import service as rsvps
-from meetups.extensions import db
 
 bp = Blueprint("events", __name__)
 
@@ -117,7 +116,9 @@ def edit(event_id: int):
         return _form_page(form, 422 if form.is_submitted() else 200, community=event.community, event=event)
     try:
         if event.series_id is not None and form.scope.data == "following":
-            series.update_following(db.session, event=event, actor=_me(), changes=form.fields(), now=clock.now())
+            series.update_following(
+                db.session, event=event, actor=_me(), changes=form.fields(), now=clock.now()
+            )
         else:
             service.update_event(db.session, event=event, actor=_me(), changes=form.fields(), now=clock.now())
     except errors.DomainError as err:
@@ -187,8 +188,13 @@ def add_staff(event_id: int):
         return _manage_page(event, form, 422)
     try:
         staff = service.add_staff(
-            db.session, event=event, actor=_me(), email=form.email.data, role=form.role.data,
-            takes_seat=form.takes_seat.data, now=clock.now(),
+            db.session,
+            event=event,
+            actor=_me(),
+            email=form.email.data,
+            role=form.role.data,
+            takes_seat=form.takes_seat.data,
+            now=clock.now(),
         )
     except errors.DomainError as err:
         db.session.rollback()
@@ -215,9 +221,20 @@ def repeat(event_id: int):
     form = RepeatForm()
     if not form.validate_on_submit():
         raise errors.InvalidInput.from_form(form)
-    created = series.repeat_event(db.session, event=event, actor=_me(), frequency=form.frequency.data,
-                                  count=form.count.data, until=form.until.data, now=clock.now())
+    created = series.repeat_event(
+        db.session,
+        event=event,
+        actor=_me(),
+        frequency=form.frequency.data,
+        count=form.count.data,
+        until=form.until.data,
+        now=clock.now(),
+    )
     db.session.commit()
-    flash(ngettext("%(num)d more date added to the series.", "%(num)d more dates added to the series.",
-                   len(created)), "success")
+    flash(
+        ngettext(
+            "%(num)d more date added to the series.", "%(num)d more dates added to the series.", len(created)
+        ),
+        "success",
+    )
     return redirect(url_for(".manage", event_id=event_id) + "#series")

@@ -34,8 +34,10 @@ def run_periodic() -> dict[str, int]:
     from meetups.rsvps import service as rsvps
 
     now = clock.now()
-    done = {"events_settled": rsvps.expire_all_offers(db.session, now=now),
-            "series_rsvps": series_rsvps.apply_subscriptions(db.session, now=now)}
+    done = {
+        "events_settled": rsvps.expire_all_offers(db.session, now=now),
+        "series_rsvps": series_rsvps.apply_subscriptions(db.session, now=now),
+    }
     db.session.commit()
     return done
 

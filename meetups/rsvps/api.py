@@ -65,11 +65,17 @@ def ticket_json(rsvp: Rsvp) -> dict | None:
 
 def rsvp_json(rsvp: Rsvp, position: int | None = None, *, with_member: bool = False) -> dict[str, Any]:
     data = {
-        "id": rsvp.id, "event_id": rsvp.event_id, "status": rsvp.status.value, "guests": rsvp.guests,
-        "waitlist_position": position, "ticket": ticket_json(rsvp),
+        "id": rsvp.id,
+        "event_id": rsvp.event_id,
+        "status": rsvp.status.value,
+        "guests": rsvp.guests,
+        "waitlist_position": position,
+        "ticket": ticket_json(rsvp),
         "offer_expires_at": rsvp.offer_expires_at.isoformat() if rsvp.offer_expires_at else None,
-        "end_reason": rsvp.end_reason or None, "message": rsvp.message or None,
-        "created_at": rsvp.created_at.isoformat(), "updated_at": rsvp.updated_at.isoformat(),
+        "end_reason": rsvp.end_reason or None,
+        "message": rsvp.message or None,
+        "created_at": rsvp.created_at.isoformat(),
+        "updated_at": rsvp.updated_at.isoformat(),
     }
     if with_member:
         data["member"] = {"id": rsvp.member.id, "name": rsvp.member.name, "email": rsvp.member.email}
@@ -78,8 +84,14 @@ def rsvp_json(rsvp: Rsvp, position: int | None = None, *, with_member: bool = Fa
 
 
 def question_json(q: Question) -> dict[str, Any]:
-    return {"id": q.id, "kind": q.kind.value, "label": q.label, "options": q.options, "required": q.is_required,
-            "builtin": q.builtin or None}
+    return {
+        "id": q.id,
+        "kind": q.kind.value,
+        "label": q.label,
+        "options": q.options,
+        "required": q.is_required,
+        "builtin": q.builtin or None,
+    }
 
 
 def _with_position(rsvp: Rsvp) -> dict:
@@ -91,8 +103,15 @@ def _with_position(rsvp: Rsvp) -> dict:
 @bp.doc(summary="RSVP, change guests/answers, or claim a held offer", security=api.SECURITY)
 @api.login_required
 def save_rsvp(event_id: int, body: RsvpIn):
-    rsvp = service.save_rsvp(db.session, event_id=event_id, member=current_user, guests=body.guests,
-                             answers=body.answers, join_waitlist=body.join_waitlist, now=clock.now())
+    rsvp = service.save_rsvp(
+        db.session,
+        event_id=event_id,
+        member=current_user,
+        guests=body.guests,
+        answers=body.answers,
+        join_waitlist=body.join_waitlist,
+        now=clock.now(),
+    )
     db.session.commit()
     return _with_position(rsvp)
 
@@ -112,21 +131,42 @@ def cancel_rsvp(event_id: int):
 def my_rsvps():
     past = request.args.get("past", "").lower() in ("1", "true", "yes")
     views = service.list_my_rsvps(db.session, current_user, now=clock.now(), past=past)
-    return {"rsvps": [{**rsvp_json(v.rsvp, v.position), "event": {
-        "id": v.rsvp.event.id, "title": v.rsvp.event.title, "starts_at": v.rsvp.event.starts_at.isoformat(),
-        "timezone": v.rsvp.event.timezone, "status": v.rsvp.event.status.value}} for v in views]}
+    return {
+        "rsvps": [
+            {
+                **rsvp_json(v.rsvp, v.position),
+                "event": {
+                    "id": v.rsvp.event.id,
+                    "title": v.rsvp.event.title,
+                    "starts_at": v.rsvp.event.starts_at.isoformat(),
+                    "timezone": v.rsvp.event.timezone,
+                    "status": v.rsvp.event.status.value,
+                },
+            }
+            for v in views
+        ]
+    }
 
 
 @bp.get("/events/<int:event_id>/attendees")
-@bp.doc(summary="Everyone who answered (staff): going, waitlist in order, pending, offered, ended",
-        security=api.SECURITY)
+@bp.doc(
+    summary="Everyone who answered (staff): going, waitlist in order, pending, offered, ended",
+    security=api.SECURITY,
+)
 @api.login_required
 def attendees(event_id: int):
     event = events.get_event(db.session, event_id, current_user)
-    views = service.list_attendees(db.session, event=event, actor=current_user,
-                                   status=request.args.get("status", ""), search=request.args.get("q", ""))
-    return {"attendees": [rsvp_json(v.rsvp, v.position, with_member=True) for v in views],
-            "counts": service.count_rsvps(db.session, [event.id])[event.id]}
+    views = service.list_attendees(
+        db.session,
+        event=event,
+        actor=current_user,
+        status=request.args.get("status", ""),
+        search=request.args.get("q", ""),
+    )
+    return {
+        "attendees": [rsvp_json(v.rsvp, v.position, with_member=True) for v in views],
+        "counts": service.count_rsvps(db.session, [event.id])[event.id],
+    }
 
 
 @bp.post("/rsvps/<int:rsvp_id>/approve")
@@ -134,8 +174,9 @@ def attendees(event_id: int):
 @bp.doc(summary="Approve a pending request (seat, or waitlist when full)", security=api.SECURITY)
 @api.login_required
 def approve(rsvp_id: int, body: DecisionIn):
-    rsvp = service.approve_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, message=body.message,
-                                now=clock.now())
+    rsvp = service.approve_rsvp(
+        db.session, actor=current_user, rsvp_id=rsvp_id, message=body.message, now=clock.now()
+    )
     db.session.commit()
     return _with_position(rsvp)
 
@@ -145,8 +186,9 @@ def approve(rsvp_id: int, body: DecisionIn):
 @bp.doc(summary="Decline a request or remove someone; a freed seat passes on", security=api.SECURITY)
 @api.login_required
 def decline(rsvp_id: int, body: DecisionIn):
-    rsvp = service.decline_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, message=body.message,
-                                now=clock.now())
+    rsvp = service.decline_rsvp(
+        db.session, actor=current_user, rsvp_id=rsvp_id, message=body.message, now=clock.now()
+    )
     db.session.commit()
     return {"rsvp": rsvp_json(rsvp)}
 
@@ -156,8 +198,9 @@ def decline(rsvp_id: int, body: DecisionIn):
 @bp.doc(summary="Seat someone waiting, out of turn (logged; capacity still holds)", security=api.SECURITY)
 @api.login_required
 def promote(rsvp_id: int, body: PromoteIn):
-    rsvp = service.promote_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, reason=body.reason,
-                                now=clock.now())
+    rsvp = service.promote_rsvp(
+        db.session, actor=current_user, rsvp_id=rsvp_id, reason=body.reason, now=clock.now()
+    )
     db.session.commit()
     return _with_position(rsvp)
 
@@ -167,8 +210,14 @@ def promote(rsvp_id: int, body: PromoteIn):
 @bp.doc(summary="Move someone to a place in the waitlist (logged)", security=api.SECURITY)
 @api.login_required
 def move(rsvp_id: int, body: MoveIn):
-    rsvp = service.move_in_waitlist(db.session, actor=current_user, rsvp_id=rsvp_id, position=body.position,
-                                    reason=body.reason, now=clock.now())
+    rsvp = service.move_in_waitlist(
+        db.session,
+        actor=current_user,
+        rsvp_id=rsvp_id,
+        position=body.position,
+        reason=body.reason,
+        now=clock.now(),
+    )
     db.session.commit()
     return _with_position(rsvp)
 
@@ -186,8 +235,12 @@ def list_questions(event_id: int):
 @api.login_required
 def set_questions(event_id: int, body: QuestionsIn):
     event = events.get_event(db.session, event_id, current_user)
-    saved = questions.set_questions(db.session, event=event, actor=current_user,
-                                    items=[q.model_dump(exclude_none=True) for q in body.questions])
+    saved = questions.set_questions(
+        db.session,
+        event=event,
+        actor=current_user,
+        items=[q.model_dump(exclude_none=True) for q in body.questions],
+    )
     db.session.commit()
     return {"questions": [question_json(q) for q in saved]}
 

@@ -57,6 +57,12 @@ def questions_from_form(form: MultiDict) -> list[dict]:
         if not label:
             continue
         options = [line.strip() for line in (form.get(f"options-{index}") or "").splitlines() if line.strip()]
-        items.append({"label": label, "kind": form.get(f"kind-{index}", ""), "options": options,
-                      "required": bool(form.get(f"required-{index}"))})
+        items.append(
+            {
+                "label": label,
+                "kind": form.get(f"kind-{index}", ""),
+                "options": options,
+                "required": bool(form.get(f"required-{index}")),
+            }
+        )
     return items

@@ -110,7 +110,7 @@ class RsvpLog(db.Model):
 
 
 class SeriesRsvp(db.Model):
-    """"Always going": the member gets an RSVP for every occurrence of a series as its RSVPs open."""
+    """ "Always going": the member gets an RSVP for every occurrence of a series as its RSVPs open."""
 
     __tablename__ = "series_rsvps"
     __table_args__ = (UniqueConstraint("series_id", "member_id"),)

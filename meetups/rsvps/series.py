@@ -1,4 +1,4 @@
-""""Always going" for a series: an RSVP for every occurrence as its RSVPs open, seats permitting."""
+""" "Always going" for a series: an RSVP for every occurrence as its RSVPs open, seats permitting."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from meetups.rsvps.models import Rsvp, SeriesRsvp
 
 
 def _open_occurrences(session: Session, series_id: int, now: datetime) -> list[Event]:
-    candidates = session.scalars(select(Event).where(
-        Event.series_id == series_id, Event.status == EventStatus.published, Event.starts_at > now)
-        .order_by(Event.starts_at))
+    candidates = session.scalars(
+        select(Event)
+        .where(Event.series_id == series_id, Event.status == EventStatus.published, Event.starts_at > now)
+        .order_by(Event.starts_at)
+    )
     return [e for e in candidates if e.is_rsvp_open(now)]
 
 
@@ -37,8 +39,12 @@ def always_go(session: Session, *, series_id: int, member: Member, now: datetime
     series = session.get(Series, series_id)
     if series is None:
         raise errors.NotFound(_("There is no such series."))
-    if session.scalar(select(SeriesRsvp.id).where(SeriesRsvp.series_id == series_id,
-                                                  SeriesRsvp.member_id == member.id)) is None:
+    if (
+        session.scalar(
+            select(SeriesRsvp.id).where(SeriesRsvp.series_id == series_id, SeriesRsvp.member_id == member.id)
+        )
+        is None
+    ):
         session.add(SeriesRsvp(series_id=series_id, member_id=member.id, created_at=now))
         session.flush()
     made = [_rsvp_if_new(session, event, member, now) for event in _open_occurrences(session, series_id, now)]
@@ -47,8 +53,9 @@ def always_go(session: Session, *, series_id: int, member: Member, now: datetime
 
 def stop_always_going(session: Session, *, series_id: int, member: Member) -> None:
     """No more automatic RSVPs; the ones already made stay until the member cancels them."""
-    subscription = session.scalar(select(SeriesRsvp).where(SeriesRsvp.series_id == series_id,
-                                                           SeriesRsvp.member_id == member.id))
+    subscription = session.scalar(
+        select(SeriesRsvp).where(SeriesRsvp.series_id == series_id, SeriesRsvp.member_id == member.id)
+    )
     if subscription is not None:
         session.delete(subscription)
         session.flush()
@@ -57,8 +64,12 @@ def stop_always_going(session: Session, *, series_id: int, member: Member) -> No
 def is_always_going(session: Session, series_id: int | None, member: Member | None) -> bool:
     if series_id is None or member is None or not member.is_authenticated:
         return False
-    return session.scalar(select(SeriesRsvp.id).where(SeriesRsvp.series_id == series_id,
-                                                      SeriesRsvp.member_id == member.id)) is not None
+    return (
+        session.scalar(
+            select(SeriesRsvp.id).where(SeriesRsvp.series_id == series_id, SeriesRsvp.member_id == member.id)
+        )
+        is not None
+    )
 
 
 def apply_subscriptions(session: Session, *, now: datetime, series_id: int | None = None) -> int:

@@ -407,14 +407,35 @@ def export_attendees(session: Session, *, event: Event, actor: Member) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(["name", "email", "pronouns", "status", "guests", "waitlist_position", "ticket_code",
-                     "rsvp_at", *[q.label for q in asked]])
+    writer.writerow(
+        [
+            "name",
+            "email",
+            "pronouns",
+            "status",
+            "guests",
+            "waitlist_position",
+            "ticket_code",
+            "rsvp_at",
+            *[q.label for q in asked],
+        ]
+    )
     for view in rows:
         r = view.rsvp
         answers = [_answer_text(r.answers.get(str(q.id))) for q in asked]
-        writer.writerow([_safe_cell(r.member.name), r.member.email, _safe_cell(r.member.pronouns), r.status.value,
-                         r.guests, view.position or "", r.valid_ticket_code or "", r.created_at.isoformat(),
-                         *[_safe_cell(a) for a in answers]])
+        writer.writerow(
+            [
+                _safe_cell(r.member.name),
+                r.member.email,
+                _safe_cell(r.member.pronouns),
+                r.status.value,
+                r.guests,
+                view.position or "",
+                r.valid_ticket_code or "",
+                r.created_at.isoformat(),
+                *[_safe_cell(a) for a in answers],
+            ]
+        )
     return out.getvalue()
 
 
@@ -435,5 +456,9 @@ def get_rsvp_box(session: Session, event: Event, member: Member | None) -> dict[
     """What the event page's RSVP box shows: my RSVP and place, the questions, counts and free seats."""
     counts = count_rsvps(session, [event.id])[event.id]
     free = None if event.capacity is None else max(0, event.capacity - counts["seats"])
-    return {"my_rsvp": get_my_rsvp(session, event, member), "asked": questions.list_questions(session, event),
-            "counts": counts, "free": free}
+    return {
+        "my_rsvp": get_my_rsvp(session, event, member),
+        "asked": questions.list_questions(session, event),
+        "counts": counts,
+        "free": free,
+    }

@@ -9,15 +9,24 @@ from meetups import clock, errors
 from meetups.events import service as events
 from meetups.extensions import db
 from meetups.rsvps import questions, series, service
-from meetups.rsvps.forms import (CancelForm, DecisionForm, MoveForm, PromoteForm, RsvpForm, answers_from_form,
-                                 questions_from_form)
+from meetups.rsvps.forms import (
+    CancelForm,
+    DecisionForm,
+    MoveForm,
+    PromoteForm,
+    RsvpForm,
+    answers_from_form,
+    questions_from_form,
+)
 from meetups.rsvps.models import Rsvp, RsvpStatus
 
 bp = Blueprint("rsvps", __name__)
 
 STATUS_MESSAGES = {
     RsvpStatus.going: lambda: _("You're going! Your ticket is ready."),
-    RsvpStatus.waitlisted: lambda: _("The event is full: you're on the waitlist. We'll tell you when a seat opens."),
+    RsvpStatus.waitlisted: lambda: _(
+        "The event is full: you're on the waitlist. We'll tell you when a seat opens."
+    ),
     RsvpStatus.pending: lambda: _("Request sent. The organisers will confirm your spot."),
     RsvpStatus.offered: lambda: _("A seat is held for you. Claim it before the deadline."),
 }
@@ -35,8 +44,15 @@ def save(event_id: int):
     form = _form_or_refuse(RsvpForm())
     event = events.get_event(db.session, event_id, current_user)
     answers = answers_from_form(questions.list_questions(db.session, event), request.form)
-    rsvp = service.save_rsvp(db.session, event_id=event_id, member=current_user, guests=form.guests.data or 0,
-                             answers=answers, join_waitlist=form.join_waitlist.data, now=clock.now())
+    rsvp = service.save_rsvp(
+        db.session,
+        event_id=event_id,
+        member=current_user,
+        guests=form.guests.data or 0,
+        answers=answers,
+        join_waitlist=form.join_waitlist.data,
+        now=clock.now(),
+    )
     db.session.commit()
     flash(STATUS_MESSAGES[rsvp.status](), "success")
     return redirect(url_for("events.show", event_id=event_id) + "#rsvp")
@@ -49,8 +65,12 @@ def cancel(event_id: int):
     rsvp = service.cancel_rsvp(db.session, event_id=event_id, member=current_user, now=clock.now())
     db.session.commit()
     declined = rsvp.end_reason == "offer_declined"
-    flash(_("Offer declined; the seat goes to the next person.") if declined else
-          _("Your RSVP is cancelled. Thanks for freeing your seat."), "success")
+    flash(
+        _("Offer declined; the seat goes to the next person.")
+        if declined
+        else _("Your RSVP is cancelled. Thanks for freeing your seat."),
+        "success",
+    )
     return redirect(url_for("events.show", event_id=event_id))
 
 
@@ -58,12 +78,24 @@ def cancel(event_id: int):
 @login_required
 def attendees(event_id: int):
     event = events.get_event(db.session, event_id, current_user)
-    rows = service.list_attendees(db.session, event=event, actor=current_user,
-                                  status=request.args.get("status", ""), search=request.args.get("q", ""))
+    rows = service.list_attendees(
+        db.session,
+        event=event,
+        actor=current_user,
+        status=request.args.get("status", ""),
+        search=request.args.get("q", ""),
+    )
     counts = service.count_rsvps(db.session, [event.id])[event.id]
-    return render_template("rsvps/attendees.html", event=event, rows=rows, counts=counts,
-                           asked=questions.list_questions(db.session, event), decision_form=DecisionForm(),
-                           status=request.args.get("status", ""), q=request.args.get("q", ""))
+    return render_template(
+        "rsvps/attendees.html",
+        event=event,
+        rows=rows,
+        counts=counts,
+        asked=questions.list_questions(db.session, event),
+        decision_form=DecisionForm(),
+        status=request.args.get("status", ""),
+        q=request.args.get("q", ""),
+    )
 
 
 @bp.get("/e/<int:event_id>/attendees.csv")
@@ -71,8 +103,11 @@ def attendees(event_id: int):
 def export(event_id: int):
     event = events.get_event(db.session, event_id, current_user)
     text = service.export_attendees(db.session, event=event, actor=current_user)
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="event-{event.id}-attendees.csv"'})
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="event-{event.id}-attendees.csv"'},
+    )
 
 
 def _back_to_attendees(rsvp_id: int):
@@ -84,8 +119,9 @@ def _back_to_attendees(rsvp_id: int):
 @login_required
 def approve(rsvp_id: int):
     form = _form_or_refuse(DecisionForm())
-    rsvp = service.approve_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, message=form.message.data or "",
-                                now=clock.now())
+    rsvp = service.approve_rsvp(
+        db.session, actor=current_user, rsvp_id=rsvp_id, message=form.message.data or "", now=clock.now()
+    )
     db.session.commit()
     flash(_("%(name)s is approved.", name=rsvp.member.name), "success")
     return _back_to_attendees(rsvp_id)
@@ -95,8 +131,9 @@ def approve(rsvp_id: int):
 @login_required
 def decline(rsvp_id: int):
     form = _form_or_refuse(DecisionForm())
-    rsvp = service.decline_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, message=form.message.data or "",
-                                now=clock.now())
+    rsvp = service.decline_rsvp(
+        db.session, actor=current_user, rsvp_id=rsvp_id, message=form.message.data or "", now=clock.now()
+    )
     db.session.commit()
     flash(_("%(name)s is declined.", name=rsvp.member.name), "success")
     return _back_to_attendees(rsvp_id)
@@ -106,8 +143,9 @@ def decline(rsvp_id: int):
 @login_required
 def promote(rsvp_id: int):
     form = _form_or_refuse(PromoteForm())
-    rsvp = service.promote_rsvp(db.session, actor=current_user, rsvp_id=rsvp_id, reason=form.reason.data,
-                                now=clock.now())
+    rsvp = service.promote_rsvp(
+        db.session, actor=current_user, rsvp_id=rsvp_id, reason=form.reason.data, now=clock.now()
+    )
     db.session.commit()
     flash(_("%(name)s is now going.", name=rsvp.member.name), "success")
     return _back_to_attendees(rsvp_id)
@@ -117,8 +155,14 @@ def promote(rsvp_id: int):
 @login_required
 def move(rsvp_id: int):
     form = _form_or_refuse(MoveForm())
-    rsvp = service.move_in_waitlist(db.session, actor=current_user, rsvp_id=rsvp_id, position=form.position.data,
-                                    reason=form.reason.data, now=clock.now())
+    rsvp = service.move_in_waitlist(
+        db.session,
+        actor=current_user,
+        rsvp_id=rsvp_id,
+        position=form.position.data,
+        reason=form.reason.data,
+        now=clock.now(),
+    )
     db.session.commit()
     flash(_("%(name)s moved in the waitlist.", name=rsvp.member.name), "success")
     return _back_to_attendees(rsvp_id)
@@ -132,13 +176,15 @@ def edit_questions(event_id: int):
     form = CancelForm()  # CSRF only: the rows are dynamic and parsed by questions_from_form
     if request.method == "POST":
         _form_or_refuse(form)
-        questions.set_questions(db.session, event=event, actor=current_user,
-                                items=questions_from_form(request.form))
+        questions.set_questions(
+            db.session, event=event, actor=current_user, items=questions_from_form(request.form)
+        )
         db.session.commit()
         flash(_("Questions saved."), "success")
         return redirect(url_for("rsvps.edit_questions", event_id=event_id))
-    return render_template("rsvps/questions.html", event=event, form=form,
-                           asked=questions.list_questions(db.session, event))
+    return render_template(
+        "rsvps/questions.html", event=event, form=form, asked=questions.list_questions(db.session, event)
+    )
 
 
 @bp.post("/series/<int:series_id>/always-going")
@@ -150,8 +196,11 @@ def always_going(series_id: int):
         message = _("You are no longer always going; your existing RSVPs stay.")
     else:
         made = series.always_go(db.session, series_id=series_id, member=current_user, now=clock.now())
-        message = ngettext("You are always going. RSVP made for %(num)d date.",
-                           "You are always going. RSVPs made for %(num)d dates.", len(made))
+        message = ngettext(
+            "You are always going. RSVP made for %(num)d date.",
+            "You are always going. RSVPs made for %(num)d dates.",
+            len(made),
+        )
     db.session.commit()
     flash(message, "success")
     event_id = request.form.get("event_id", "")

@@ -43,7 +43,7 @@ def _seats_taken_query(event: Event):
 
 
 def seats_taken(session: Session, event: Event) -> int:
-    """Seats held by going and offered parties (member + guests); staff exempt from seats count only guests."""
+    """Seats held by going and offered parties (member + guests); seat-exempt staff count only guests."""
     return session.scalar(_seats_taken_query(event)) or 0
 
 

@@ -33,8 +33,15 @@ def volunteer(session, event, bearer):
 
 def ticket(session, event, now, status=RsvpStatus.going, guests=0, name="Anna", code=None):
     n = session.query(Rsvp).count()
-    rsvp = Rsvp(event=event, member=make_member(session, name=name), status=status, guests=guests,
-                ticket_code=code or f"code-{n:04d}-abcdefghijklmnop", created_at=now, updated_at=now)
+    rsvp = Rsvp(
+        event=event,
+        member=make_member(session, name=name),
+        status=status,
+        guests=guests,
+        ticket_code=code or f"code-{n:04d}-abcdefghijklmnop",
+        created_at=now,
+        updated_at=now,
+    )
     session.add(rsvp)
     session.flush()
     return rsvp
@@ -49,8 +56,14 @@ def test_ok_then_already_checked_in_never_double_counts(client, session, event, 
     first = scan(client, event, volunteer, f"http://meetups.test/t/{rsvp.ticket_code}", client_scan_id="a1")
     assert first.status_code == 200, first.json
     assert first.json["result"] == "ok"
-    assert first.json["attendee"] == {"rsvp_id": rsvp.id, "name": "Anna", "pronouns": None, "status": "going",
-                                      "guests": 2, "guests_admitted": 2}
+    assert first.json["attendee"] == {
+        "rsvp_id": rsvp.id,
+        "name": "Anna",
+        "pronouns": None,
+        "status": "going",
+        "guests": 2,
+        "guests_admitted": 2,
+    }
     again = scan(client, event, volunteer, rsvp.ticket_code, client_scan_id="a2")
     assert again.json["result"] == "already_checked_in" and again.json["checked_in_by"] == "Max"
     assert session.query(CheckIn).count() == 1 and session.query(Scan).count() == 2
@@ -67,10 +80,16 @@ def test_guests_one_by_one(client, session, event, volunteer, now):
     assert scan(client, event, volunteer, rsvp.ticket_code).json["result"] == "already_checked_in"
 
 
-@pytest.mark.parametrize(("status", "result"), [
-    (RsvpStatus.waitlisted, "not_confirmed"), (RsvpStatus.pending, "not_confirmed"),
-    (RsvpStatus.offered, "not_confirmed"), (RsvpStatus.cancelled, "cancelled"), (RsvpStatus.declined, "cancelled"),
-])
+@pytest.mark.parametrize(
+    ("status", "result"),
+    [
+        (RsvpStatus.waitlisted, "not_confirmed"),
+        (RsvpStatus.pending, "not_confirmed"),
+        (RsvpStatus.offered, "not_confirmed"),
+        (RsvpStatus.cancelled, "cancelled"),
+        (RsvpStatus.declined, "cancelled"),
+    ],
+)
 def test_refusals_name_the_reason(client, session, event, volunteer, now, status, result):
     rsvp = ticket(session, event, now, status=status)
     assert scan(client, event, volunteer, rsvp.ticket_code).json["result"] == result
@@ -88,16 +107,28 @@ def test_unknown_wrong_event_and_not_open_yet(client, session, event, volunteer,
     later_event = make_event(session, starts_at=now + timedelta(hours=5))
     from meetups.accounts.models import Member
 
-    make_staff(session, later_event, session.get(Member, session.query(Scan).first().scanned_by_id),
-               StaffRole.volunteer)
+    make_staff(
+        session,
+        later_event,
+        session.get(Member, session.query(Scan).first().scanned_by_id),
+        StaffRole.volunteer,
+    )
     early = scan(client, later_event, volunteer, ticket(session, later_event, now).ticket_code).json
     assert early["result"] == "not_open_yet" and early["opens_at"]
 
 
 def test_replayed_client_scan_id_changes_nothing(client, session, event, volunteer, now):
     rsvps = [ticket(session, event, now) for _ in range(3)]
-    batch = {"checkins": [{"code": r.ticket_code, "client_scan_id": f"dev1-{i}",
-                           "scanned_at": (now - timedelta(minutes=10 - i)).isoformat()} for i, r in enumerate(rsvps)]}
+    batch = {
+        "checkins": [
+            {
+                "code": r.ticket_code,
+                "client_scan_id": f"dev1-{i}",
+                "scanned_at": (now - timedelta(minutes=10 - i)).isoformat(),
+            }
+            for i, r in enumerate(rsvps)
+        ]
+    }
     first = client.post(f"/api/v1/events/{event.id}/checkins/batch", json=batch, headers=volunteer)
     second = client.post(f"/api/v1/events/{event.id}/checkins/batch", json=batch, headers=volunteer)
     assert [r["result"] for r in first.json["results"]] == ["ok"] * 3
@@ -106,19 +137,39 @@ def test_replayed_client_scan_id_changes_nothing(client, session, event, volunte
 
 
 @pytest.mark.parametrize("later_first", [True, False])
-def test_two_offline_scanners_earliest_scan_stands(client, session, event, volunteer, now, bearer, later_first):
+def test_two_offline_scanners_earliest_scan_stands(
+    client, session, event, volunteer, now, bearer, later_first
+):
     rsvp = ticket(session, event, now)
     other = make_member(session, name="Olga")
     make_staff(session, event, other, StaffRole.volunteer)
-    early = {"code": rsvp.ticket_code, "client_scan_id": "olga-1", "scanned_at": (now - timedelta(minutes=5)).isoformat()}
-    late = {"code": rsvp.ticket_code, "client_scan_id": "max-1", "scanned_at": (now - timedelta(minutes=2)).isoformat()}
-    sends = [(volunteer, late), (bearer(other), early)] if later_first else [(bearer(other), early), (volunteer, late)]
-    answers = [client.post(f"/api/v1/events/{event.id}/checkins/batch", json={"checkins": [item]}, headers=h)
-               .json["results"][0] for h, item in sends]
+    early = {
+        "code": rsvp.ticket_code,
+        "client_scan_id": "olga-1",
+        "scanned_at": (now - timedelta(minutes=5)).isoformat(),
+    }
+    late = {
+        "code": rsvp.ticket_code,
+        "client_scan_id": "max-1",
+        "scanned_at": (now - timedelta(minutes=2)).isoformat(),
+    }
+    sends = (
+        [(volunteer, late), (bearer(other), early)]
+        if later_first
+        else [(bearer(other), early), (volunteer, late)]
+    )
+    answers = [
+        client.post(f"/api/v1/events/{event.id}/checkins/batch", json={"checkins": [item]}, headers=h).json[
+            "results"
+        ][0]
+        for h, item in sends
+    ]
     checkin = session.query(CheckIn).one()
     assert checkin.checked_in_at == now - timedelta(minutes=5) and checkin.scanned_by_id == other.id
     assert any("duplicate" in a for a in answers)
-    assert sorted(a["result"] for a in answers) == (["ok", "ok"] if later_first else ["already_checked_in", "ok"])
+    assert sorted(a["result"] for a in answers) == (
+        ["ok", "ok"] if later_first else ["already_checked_in", "ok"]
+    )
 
 
 def test_undo_is_logged_and_the_ticket_scans_again(client, session, event, volunteer, now):
@@ -138,7 +189,9 @@ def test_checkin_list_has_hashes_not_codes(client, session, event, volunteer, no
     assert rsvp.ticket_code not in str(listed)
 
 
-def test_door_link_grants_check_in_for_one_event_until_expiry_or_revocation(client, session, event, now, monkeypatch):
+def test_door_link_grants_check_in_for_one_event_until_expiry_or_revocation(
+    client, session, event, now, monkeypatch
+):
     from meetups import clock
     from meetups.checkin import service
 
@@ -169,8 +222,9 @@ ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
-@pytest.mark.parametrize("who", ["stranger", "member", "volunteer_elsewhere", "expired_link", "revoked_link",
-                                 "other_event_link"])
+@pytest.mark.parametrize(
+    "who", ["stranger", "member", "volunteer_elsewhere", "expired_link", "revoked_link", "other_event_link"]
+)
 def test_door_endpoints_refuse_everyone_else(client, session, event, now, bearer, method, path, body, who):
     from meetups.checkin import service
 
@@ -194,14 +248,25 @@ def test_door_endpoints_refuse_everyone_else(client, session, event, now, bearer
             link.revoked_at = now
         session.flush()
         headers = {"X-Door-Token": token}
-    response = getattr(client, method)(path.format(event=event.id, checkin=checkin.id), json=body, headers=headers)
+    response = getattr(client, method)(
+        path.format(event=event.id, checkin=checkin.id), json=body, headers=headers
+    )
     assert response.status_code in (401, 403), response.json
     assert session.get(CheckIn, checkin.id).undone_at is None
 
 
-@pytest.mark.parametrize("body", [{"code": ""}, {"code": 5}, {"code": "x" * 301}, {"code": "abc", "guests": -1},
-                                  {"code": "abc", "scanned_at": "yesterday"}, {"code": "abc", "client_scan_id": "a b"},
-                                  {"code": "abc", "nope": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": ""},
+        {"code": 5},
+        {"code": "x" * 301},
+        {"code": "abc", "guests": -1},
+        {"code": "abc", "scanned_at": "yesterday"},
+        {"code": "abc", "client_scan_id": "a b"},
+        {"code": "abc", "nope": 1},
+    ],
+)
 def test_bad_scans_get_clear_errors(client, session, event, volunteer, body):
     response = client.post(f"/api/v1/events/{event.id}/checkins", json=body, headers=volunteer)
     assert response.status_code == 422, response.json

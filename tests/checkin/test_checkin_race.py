@@ -24,19 +24,38 @@ TICKETS = 30
 def _seed(database_url: str, now: datetime) -> tuple[int, list[str], list[str]]:
     engine = create_engine(database_url)
     with Session(engine) as session:
-        event = Event(community=Community(slug="door", name="Door", created_at=now), title="Race at the door",
-                      starts_at=now + timedelta(minutes=30), ends_at=now + timedelta(hours=3),
-                      timezone="Europe/Berlin", capacity=None, status=EventStatus.published, created_at=now,
-                      updated_at=now)
-        scanners = [Member(email=f"scanner{i}@example.test", name=f"Scanner {i}", created_at=now) for i in range(2)]
+        event = Event(
+            community=Community(slug="door", name="Door", created_at=now),
+            title="Race at the door",
+            starts_at=now + timedelta(minutes=30),
+            ends_at=now + timedelta(hours=3),
+            timezone="Europe/Berlin",
+            capacity=None,
+            status=EventStatus.published,
+            created_at=now,
+            updated_at=now,
+        )
+        scanners = [
+            Member(email=f"scanner{i}@example.test", name=f"Scanner {i}", created_at=now) for i in range(2)
+        ]
         session.add_all([event, *scanners])
         session.flush()
-        session.add_all([EventStaff(event=event, member=m, role=StaffRole.volunteer, added_at=now) for m in scanners])
+        session.add_all(
+            [EventStaff(event=event, member=m, role=StaffRole.volunteer, added_at=now) for m in scanners]
+        )
         codes = [f"race-ticket-{i:04d}-abcdefghij" for i in range(TICKETS)]
         for i, code in enumerate(codes):
             member = Member(email=f"guest{i}@example.test", name=f"Guest {i}", created_at=now)
-            session.add(Rsvp(event=event, member=member, status=RsvpStatus.going, ticket_code=code, created_at=now,
-                             updated_at=now))
+            session.add(
+                Rsvp(
+                    event=event,
+                    member=member,
+                    status=RsvpStatus.going,
+                    ticket_code=code,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         tokens = [accounts.create_token(session, m, name="door", now=now)[1] for m in scanners]
         session.commit()
         event_id = event.id
@@ -52,15 +71,25 @@ def test_concurrent_batches_from_two_scanners_keep_one_checkin_with_the_earliest
         # scanner 0 saw even tickets first, scanner 1 saw odd tickets first: each batch wins half
         batches = []
         for s, token in enumerate(tokens):
-            items = [{"code": code, "client_scan_id": f"s{s}-{i}",
-                      "scanned_at": (now - timedelta(minutes=20 if i % 2 == s else 10, seconds=i)).isoformat()}
-                     for i, code in enumerate(codes)]
+            items = [
+                {
+                    "code": code,
+                    "client_scan_id": f"s{s}-{i}",
+                    "scanned_at": (now - timedelta(minutes=20 if i % 2 == s else 10, seconds=i)).isoformat(),
+                }
+                for i, code in enumerate(codes)
+            ]
             batches.append((token, items if s == 0 else items[::-1]))  # opposite orders: no deadlock either
         with gunicorn(database_url, workers=4) as url:
+
             def send(batch):
                 token, items = batch
-                return requests.post(f"{url}/api/v1/events/{event_id}/checkins/batch", json={"checkins": items},
-                                     headers={"Authorization": f"Bearer {token}"}, timeout=60)
+                return requests.post(
+                    f"{url}/api/v1/events/{event_id}/checkins/batch",
+                    json={"checkins": items},
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=60,
+                )
 
             for order in (batches, batches[::-1]):  # both orders; the second round is a replay
                 with ThreadPoolExecutor(max_workers=2) as pool:

@@ -13,8 +13,9 @@ def ctx(app, session, now):
 @pytest.fixture
 def event_factory(session, ctx):
     def _make(**overrides):
-        return make_event(session, community=overrides.pop("community", None) or make_community(session),
-                          **overrides)
+        return make_event(
+            session, community=overrides.pop("community", None) or make_community(session), **overrides
+        )
 
     return _make
 

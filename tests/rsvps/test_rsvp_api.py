@@ -4,7 +4,7 @@ import pytest
 
 from meetups.accounts import service as accounts
 from meetups.events.models import RsvpMode, StaffRole
-from meetups.rsvps.models import Question, QuestionKind, Rsvp, RsvpLog
+from meetups.rsvps.models import Question, Rsvp, RsvpLog
 from tests.factories import make_community, make_event, make_member, make_staff
 
 
@@ -45,14 +45,19 @@ def test_cancel_frees_the_seat_and_my_rsvps_lists_it(client, session, event, bea
     assert response.json["rsvp"]["status"] == "cancelled" and response.json["rsvp"]["ticket"] is None
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [
-    ({"guests": -1}, 422, "invalid_input"),
-    ({"guests": "two"}, 422, "invalid_input"),
-    ({"guests": 3}, 422, "too_many_guests"),
-    ({"answers": {"999": "x"}}, 422, "invalid_answer"),
-    ({"surprise": 1}, 422, "invalid_input"),
-])
-def test_bad_rsvp_bodies_get_stable_codes_and_write_nothing(client, session, event, bearer, body, status, code):
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"guests": -1}, 422, "invalid_input"),
+        ({"guests": "two"}, 422, "invalid_input"),
+        ({"guests": 3}, 422, "too_many_guests"),
+        ({"answers": {"999": "x"}}, 422, "invalid_answer"),
+        ({"surprise": 1}, 422, "invalid_input"),
+    ],
+)
+def test_bad_rsvp_bodies_get_stable_codes_and_write_nothing(
+    client, session, event, bearer, body, status, code
+):
     response = client.post(f"/api/v1/events/{event.id}/rsvp", json=body, headers=bearer(make_member(session)))
     assert response.status_code == status, response.json
     assert response.json["error"]["code"] == code and response.json["error"]["message"]
@@ -61,18 +66,27 @@ def test_bad_rsvp_bodies_get_stable_codes_and_write_nothing(client, session, eve
 
 def test_malformed_json_and_lists_are_refused(client, session, event, bearer):
     headers = {**bearer(make_member(session)), "Content-Type": "application/json"}
-    assert client.post(f"/api/v1/events/{event.id}/rsvp", data="{", headers=headers).json["error"]["code"] == \
-        "invalid_json"
+    assert (
+        client.post(f"/api/v1/events/{event.id}/rsvp", data="{", headers=headers).json["error"]["code"]
+        == "invalid_json"
+    )
     assert client.post(f"/api/v1/events/{event.id}/rsvp", data="[]", headers=headers).status_code == 400
 
 
 def test_questions_required_and_choices_are_checked(client, session, event, bearer):
     organiser = make_member(session, is_admin=True)
-    response = client.put(f"/api/v1/events/{event.id}/questions", headers=bearer(organiser), json={"questions": [
-        {"kind": "single", "label": "T-shirt", "options": ["S", "M", "L"], "required": True},
-        {"kind": "multi", "label": "Days", "options": ["Sat", "Sun"]},
-        {"kind": "yes_no", "label": "Photos OK?"},
-        {"builtin": "dietary"}]})
+    response = client.put(
+        f"/api/v1/events/{event.id}/questions",
+        headers=bearer(organiser),
+        json={
+            "questions": [
+                {"kind": "single", "label": "T-shirt", "options": ["S", "M", "L"], "required": True},
+                {"kind": "multi", "label": "Days", "options": ["Sat", "Sun"]},
+                {"kind": "yes_no", "label": "Photos OK?"},
+                {"builtin": "dietary"},
+            ]
+        },
+    )
     assert response.status_code == 200, response.json
     qs = {q["label"]: q["id"] for q in response.json["questions"]}
     member_headers = bearer(make_member(session))
@@ -81,23 +95,41 @@ def test_questions_required_and_choices_are_checked(client, session, event, bear
     assert missing.json["error"]["code"] == "answer_required"
     wrong = client.post(url, json={"answers": {str(qs["T-shirt"]): "XXL"}}, headers=member_headers)
     assert wrong.json["error"]["code"] == "invalid_answer"
-    ok = client.post(url, headers=member_headers, json={"answers": {
-        str(qs["T-shirt"]): "M", str(qs["Days"]): ["Sun", "Sat"], str(qs["Photos OK?"]): False,
-        str(qs["Dietary requirements"]): "vegan"}})
+    ok = client.post(
+        url,
+        headers=member_headers,
+        json={
+            "answers": {
+                str(qs["T-shirt"]): "M",
+                str(qs["Days"]): ["Sun", "Sat"],
+                str(qs["Photos OK?"]): False,
+                str(qs["Dietary requirements"]): "vegan",
+            }
+        },
+    )
     assert ok.status_code == 200, ok.json
     rsvp = session.get(Rsvp, ok.json["rsvp"]["id"])
-    assert rsvp.answers == {str(qs["T-shirt"]): "M", str(qs["Days"]): ["Sat", "Sun"],
-                            str(qs["Photos OK?"]): False, str(qs["Dietary requirements"]): "vegan"}
+    assert rsvp.answers == {
+        str(qs["T-shirt"]): "M",
+        str(qs["Days"]): ["Sat", "Sun"],
+        str(qs["Photos OK?"]): False,
+        str(qs["Dietary requirements"]): "vegan",
+    }
     public = client.get(f"/api/v1/events/{event.id}/questions").json["questions"]
     assert len(public) == 4 and "answers" not in str(public)
 
 
 def test_bad_question_definitions_are_refused(client, session, event, bearer):
     headers = bearer(make_member(session, is_admin=True))
-    for questions in ([{"kind": "single", "label": "Pick", "options": ["only one"]}],
-                      [{"kind": "essay", "label": "x"}], [{"builtin": "shoe size"}], [{"kind": "short_text"}]):
-        response = client.put(f"/api/v1/events/{event.id}/questions", json={"questions": questions},
-                              headers=headers)
+    for questions in (
+        [{"kind": "single", "label": "Pick", "options": ["only one"]}],
+        [{"kind": "essay", "label": "x"}],
+        [{"builtin": "shoe size"}],
+        [{"kind": "short_text"}],
+    ):
+        response = client.put(
+            f"/api/v1/events/{event.id}/questions", json={"questions": questions}, headers=headers
+        )
         assert response.status_code == 422, (questions, response.json)
     assert session.query(Question).count() == 0
 
@@ -111,18 +143,24 @@ def test_approval_flow_over_the_api(client, session, now, bearer):
     assert rsvp["status"] == "pending"
     listed = client.get(f"/api/v1/events/{event.id}/attendees", headers=bearer(organiser)).json
     assert listed["counts"]["pending"] == 1 and listed["attendees"][0]["member"]["email"] == member.email
-    approved = client.post(f"/api/v1/rsvps/{rsvp['id']}/approve", json={"message": "Welcome!"},
-                           headers=bearer(organiser))
+    approved = client.post(
+        f"/api/v1/rsvps/{rsvp['id']}/approve", json={"message": "Welcome!"}, headers=bearer(organiser)
+    )
     assert approved.json["rsvp"]["status"] == "going" and approved.json["rsvp"]["ticket"]
 
 
 def test_manual_move_and_promote_are_logged(client, session, now, bearer):
     event = make_event(session, capacity=1)
     organiser = make_member(session, is_admin=True)
-    ids = [client.post(f"/api/v1/events/{event.id}/rsvp", json={}, headers=bearer(make_member(session)))
-           .json["rsvp"]["id"] for _ in range(3)]
-    moved = client.post(f"/api/v1/rsvps/{ids[2]}/move", json={"position": 1, "reason": "host"},
-                        headers=bearer(organiser))
+    ids = [
+        client.post(f"/api/v1/events/{event.id}/rsvp", json={}, headers=bearer(make_member(session))).json[
+            "rsvp"
+        ]["id"]
+        for _ in range(3)
+    ]
+    moved = client.post(
+        f"/api/v1/rsvps/{ids[2]}/move", json={"position": 1, "reason": "host"}, headers=bearer(organiser)
+    )
     assert moved.json["rsvp"]["waitlist_position"] == 1
     full = client.post(f"/api/v1/rsvps/{ids[2]}/promote", json={"reason": "host"}, headers=bearer(organiser))
     assert full.status_code == 409 and full.json["error"]["code"] == "not_enough_seats"
@@ -181,9 +219,15 @@ def test_an_event_is_created_with_its_questions_and_shows_counts(client, session
 
     admin = make_member(session, is_admin=True)
     community = make_community(session)
-    body = {"title": "Workshop", "starts_at": "2030-07-01T19:00", "ends_at": "2030-07-01T21:00",
-            "timezone": "Europe/Berlin", "capacity": 1, "publish": True,
-            "questions": [{"kind": "yes_no", "label": "Laptop?", "required": True}, {"builtin": "dietary"}]}
+    body = {
+        "title": "Workshop",
+        "starts_at": "2030-07-01T19:00",
+        "ends_at": "2030-07-01T21:00",
+        "timezone": "Europe/Berlin",
+        "capacity": 1,
+        "publish": True,
+        "questions": [{"kind": "yes_no", "label": "Laptop?", "required": True}, {"builtin": "dietary"}],
+    }
     created = client.post(f"/api/v1/communities/{community.slug}/events", json=body, headers=bearer(admin))
     assert created.status_code == 201, created.json
     event_id = created.json["event"]["id"]
@@ -191,8 +235,11 @@ def test_an_event_is_created_with_its_questions_and_shows_counts(client, session
     assert [q["label"] for q in asked] == ["Laptop?", "Dietary requirements"]
     laptop = str(asked[0]["id"])
     for _ in range(2):
-        client.post(f"/api/v1/events/{event_id}/rsvp", json={"answers": {laptop: True}},
-                    headers=bearer(make_member(session)))
+        client.post(
+            f"/api/v1/events/{event_id}/rsvp",
+            json={"answers": {laptop: True}},
+            headers=bearer(make_member(session)),
+        )
     event = client.get(f"/api/v1/events/{event_id}").json["event"]
     assert (event["going_count"], event["waitlist_count"], event["seats_taken"]) == (1, 1, 1)
 
@@ -202,8 +249,16 @@ def test_bad_questions_at_creation_write_no_event(client, session, now, bearer):
     from tests.factories import make_community
 
     community = make_community(session)
-    body = {"title": "Workshop", "starts_at": "2030-07-01T19:00", "ends_at": "2030-07-01T21:00",
-            "timezone": "Europe/Berlin", "questions": [{"kind": "single", "label": "Pick", "options": ["one"]}]}
-    response = client.post(f"/api/v1/communities/{community.slug}/events", json=body,
-                           headers=bearer(make_member(session, is_admin=True)))
+    body = {
+        "title": "Workshop",
+        "starts_at": "2030-07-01T19:00",
+        "ends_at": "2030-07-01T21:00",
+        "timezone": "Europe/Berlin",
+        "questions": [{"kind": "single", "label": "Pick", "options": ["one"]}],
+    }
+    response = client.post(
+        f"/api/v1/communities/{community.slug}/events",
+        json=body,
+        headers=bearer(make_member(session, is_admin=True)),
+    )
     assert response.status_code == 422 and session.query(Event).count() == 0

@@ -148,8 +148,9 @@ def test_periodic_job_expires_offers(session, now, event_factory, members):
 
 
 def test_time_adaptive_switches_to_short_offers_near_the_start(session, now, event_factory, members):
-    event = event_factory(capacity=1, starts_at=now + timedelta(hours=30), offer_cutover_hours=24,
-                          late_offer_hours=3)
+    event = event_factory(
+        capacity=1, starts_at=now + timedelta(hours=30), offer_cutover_hours=24, late_offer_hours=3
+    )
     a, b, c = members(3)
     rsvp(session, event, a, now)
     rb, rc = rsvp(session, event, b, now), rsvp(session, event, c, now)
@@ -161,8 +162,9 @@ def test_time_adaptive_switches_to_short_offers_near_the_start(session, now, eve
 
 
 def test_offer_never_outlasts_rsvp_close(session, now, event_factory, members):
-    event = event_factory(capacity=1, waitlist_mode=WaitlistMode.offer, offer_hours=48,
-                          starts_at=now + timedelta(hours=5))
+    event = event_factory(
+        capacity=1, waitlist_mode=WaitlistMode.offer, offer_hours=48, starts_at=now + timedelta(hours=5)
+    )
     a, b = members(2)
     rsvp(session, event, a, now)
     rb = rsvp(session, event, b, now)
@@ -171,7 +173,9 @@ def test_offer_never_outlasts_rsvp_close(session, now, event_factory, members):
 
 
 def test_waitlist_stops_when_rsvps_close(session, now, event_factory, members):
-    event = event_factory(capacity=1, rsvp_closes_at=now + timedelta(hours=1), starts_at=now + timedelta(hours=5))
+    event = event_factory(
+        capacity=1, rsvp_closes_at=now + timedelta(hours=1), starts_at=now + timedelta(hours=5)
+    )
     a, b = members(2)
     rsvp(session, event, a, now)
     rb = rsvp(session, event, b, now)
@@ -201,7 +205,9 @@ def test_organiser_removal_promotes_and_manual_moves_are_logged(session, now, ev
     org = make_member(session, is_admin=True)
     a, b, c, d = members(4)
     ra, rb, rc, rd = (rsvp(session, event, m, now) for m in (a, b, c, d))
-    service.move_in_waitlist(session, actor=org, rsvp_id=rd.id, position=1, reason="speaker's partner", now=now)
+    service.move_in_waitlist(
+        session, actor=org, rsvp_id=rd.id, position=1, reason="speaker's partner", now=now
+    )
     assert [waitlist.position(session, r) for r in (rb, rc, rd)] == [2, 3, 1]
     service.decline_rsvp(session, actor=org, rsvp_id=ra.id, now=now)
     assert rd.status is RsvpStatus.going
@@ -297,6 +303,7 @@ def test_making_an_attendee_staff_frees_their_seat_unless_they_take_one(session,
     events.add_staff(session, event=event, actor=org, email=speaker.email, role="speaker", now=now)
     assert rw.status is RsvpStatus.going  # the speaker's seat went to the next in line
     rl = rsvp(session, event, later, now)
-    events.add_staff(session, event=event, actor=org, email=later.email, role="volunteer", takes_seat=True,
-                     now=now)
+    events.add_staff(
+        session, event=event, actor=org, email=later.email, role="volunteer", takes_seat=True, now=now
+    )
     assert rl.status is RsvpStatus.waitlisted and waitlist.seats_taken(session, event) == 1

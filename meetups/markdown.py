@@ -1,5 +1,7 @@
 """Member-written Markdown rendered to HTML that is safe to show: markdown-it renders, nh3 sanitises."""
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -48,4 +50,4 @@ def render(text: str) -> Markup:
 
 def plain(text: str) -> str:
     """The text without markup, for calendars, emails and meta descriptions."""
-    return nh3.clean(_md.render(text or ""), tags=set()).strip()
+    return html.unescape(nh3.clean(_md.render(text or ""), tags=set())).strip()

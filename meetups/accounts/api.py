@@ -14,6 +14,7 @@ from meetups import api, clock
 from meetups.accounts import service
 from meetups.accounts.models import ApiToken, Member
 from meetups.accounts.views import LOGIN_LIMIT, send_verification
+from meetups.calendars.links import calendar_url
 from meetups.extensions import db, limiter
 
 bp = APIBlueprint("accounts_api", __name__, tag="Accounts")
@@ -120,6 +121,8 @@ def member_json(member: Member) -> dict:
         "is_admin": member.is_admin,
         "created_at": _iso(member.created_at),
         "url": current_app.config["BASE_URL"] + url_for("accounts.profile", member_id=member.id),
+        # the secret personal feed; only the member sees this object
+        "calendar_url": calendar_url(db.session, member),
     }
 
 

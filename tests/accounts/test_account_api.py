@@ -39,7 +39,9 @@ def test_signup_creates_the_member_and_a_token_that_works(client, session, now, 
         "is_admin": False,
         "created_at": "2030-04-01T12:00:00+00:00",
         "url": f"http://meetups.test/members/{member['id']}",
+        "calendar_url": member["calendar_url"],
     }
+    assert member["calendar_url"].startswith(f"http://meetups.test/calendar/{member['id']}-")
     assert token.startswith("mtk_")
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200 and me.json["member"] == member

@@ -4,7 +4,7 @@
 
 Measures, in one run (compare ratios: these shared machines move ±25 % from run to run):
 - the background job's path: people and QR codes read from the database, rendered by the warm two-process pool
-  in chunks, merged with pypdf — wall time, CPU, and peak memory summed over this process and the workers
+  in chunks, merged with PDFium — wall time, CPU, and peak memory summed over this process and the workers
   (RSS sampled every 10 ms, and PSS, which counts pages the processes share once);
 - that every QR code on the result decodes (pdftoppm at 150 dpi, zxing-cpp) to its own ticket URL;
 - one warm sheet of 8 in this process (the reprint path), and the same through the service with its queries;
@@ -236,7 +236,9 @@ def main() -> None:
               f"(ours is {svg * scale / wall:.1f}× faster)")
         print(f"  1-px PNG QR, no pool: {png:.2f} s → ~{png * scale:.1f} s per {args.count}   "
               f"(the pool is {png * scale / wall:.1f}× faster)")
-        db.drop_all()
+        db.session.remove()
+        if args.database_url:
+            db.drop_all()
 
 
 if __name__ == "__main__":

@@ -45,10 +45,6 @@ class JobNotReady(errors.DomainError):
     code, status = "job_not_ready", 409
 
 
-class PreviewUnavailable(errors.DomainError):
-    code, status = "preview_unavailable", 503
-
-
 # What to print: parsed from the query string or a JSON body
 
 @dataclass(frozen=True)
@@ -371,11 +367,7 @@ def preview_png(session: Session, *, event_id: int, actor: Member | None, option
     sheet, badges = _sheet(event, options), _badges(session, people, now)
     key = hashlib.sha256(repr((tuple(sheet), [tuple(b) for b in badges])).encode()).hexdigest()
     if key not in _previews:
-        try:
-            _previews[key] = sheets.first_page_png(sheets.render_pdf(sheet, badges))
-        except sheets.PreviewUnavailable as exc:
-            raise PreviewUnavailable(_("Previews need pdftoppm (poppler-utils) on the server."),
-                                     reason=str(exc)) from None
+        _previews[key] = sheets.first_page_png(sheets.render_pdf(sheet, badges))
         while len(_previews) > PREVIEW_CACHE:
             _previews.popitem(last=False)
     _previews.move_to_end(key)

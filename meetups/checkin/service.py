@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from meetups import errors
 from meetups.accounts.models import Member
@@ -304,7 +304,9 @@ def undo_checkin(session: Session, *, checkin_id: int, scanner: Scanner, now: da
 
 
 def checkin_list(session: Session, *, event: Event) -> list[dict[str, Any]]:
-    """The minimum an offline scanner needs to decide alone: hashed codes, names, status, guests, arrival."""
+    """The minimum an offline scanner needs to decide alone: hashed codes, names, status, guests, arrival
+    (and who admitted them, for the amber answer)."""
+    scanner = aliased(Member)
     rows = session.execute(
         select(
             Rsvp.ticket_code,
@@ -315,9 +317,12 @@ def checkin_list(session: Session, *, event: Event) -> list[dict[str, Any]]:
             CheckIn.checked_in_at,
             CheckIn.guests_admitted,
             CheckIn.id,
+            func.coalesce(scanner.name, DoorLink.label),
         )
         .join(Member, Member.id == Rsvp.member_id)
         .outerjoin(CheckIn, (CheckIn.rsvp_id == Rsvp.id) & CheckIn.undone_at.is_(None))
+        .outerjoin(scanner, scanner.id == CheckIn.scanned_by_id)
+        .outerjoin(DoorLink, DoorLink.id == CheckIn.door_link_id)
         .where(Rsvp.event_id == event.id, Rsvp.ticket_code.is_not(None))
     )
     return [
@@ -328,10 +333,11 @@ def checkin_list(session: Session, *, event: Event) -> list[dict[str, Any]]:
             "status": status.value if hasattr(status, "value") else status,
             "guests": guests,
             "checked_in_at": at.isoformat() if at else None,
+            "checked_in_by": by if at else None,
             "guests_admitted": admitted or 0,
             "checkin_id": checkin_id,
         }
-        for code, status, guests, rsvp_id, name, at, admitted, checkin_id in rows
+        for code, status, guests, rsvp_id, name, at, admitted, checkin_id, by in rows
     ]
 
 

@@ -187,6 +187,9 @@ def test_checkin_list_has_hashes_not_codes(client, session, event, volunteer, no
     listed = client.get(f"/api/v1/events/{event.id}/checkin-list", headers=volunteer).json
     assert listed["tickets"][0]["h"] == code_hash(rsvp.ticket_code)
     assert rsvp.ticket_code not in str(listed)
+    scan(client, event, volunteer, rsvp.ticket_code)
+    listed = client.get(f"/api/v1/events/{event.id}/checkin-list", headers=volunteer).json
+    assert listed["tickets"][0]["checked_in_by"] == "Max" and listed["tickets"][0]["checked_in_at"]
 
 
 def test_door_link_grants_check_in_for_one_event_until_expiry_or_revocation(

@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
@@ -345,6 +346,9 @@ def _weasy():
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
+    png, svg = EmailMessage(), EmailMessage()  # parsed once: building headers per image costs more than the image
+    png["Content-Type"], svg["Content-Type"] = "image/png", "image/svg+xml"
+
     class Fetcher(URLFetcher):
         images: Sequence[bytes | None] = ()
         start = 0
@@ -352,9 +356,9 @@ def _weasy():
         def fetch(self, url, headers=None):
             scheme, _sep, rest = url.partition(":")
             if scheme == "qr":
-                return URLFetcherResponse(url, self.images[int(rest) - self.start], {"Content-Type": "image/png"})
+                return URLFetcherResponse(url, self.images[int(rest) - self.start], png)
             if scheme == "marks":
-                return URLFetcherResponse(url, _crop_marks_svg(rest).encode(), {"Content-Type": "image/svg+xml"})
+                return URLFetcherResponse(url, _crop_marks_svg(rest).encode(), svg)
             raise ValueError(f"badge sheets load nothing else: {url[:40]}")
 
     fonts = FontConfiguration()

@@ -21,9 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ORIGIN = "http://meetups.test"
 SUMMER_EVENING = datetime(2030, 6, 1, 17, 0, tzinfo=UTC)  # 19:00 in Berlin
+# A checkbox or radio button is tapped through its label, so the label is what must be tall enough.
 TAP_TARGETS_UNDER_44PX = """() => [
     ...document.querySelectorAll("main .button, main button, main input, main select")
-    ].filter(el => el.offsetParent && el.type !== "hidden" && el.getBoundingClientRect().height < 44)
+    ].filter(el => el.offsetParent && el.type !== "hidden")
+    .map(el => ["checkbox", "radio"].includes(el.type) && el.closest("label") ? el.closest("label") : el)
+    .filter(el => el.getBoundingClientRect().height < 44)
     .map(el => el.outerHTML.slice(0, 80))"""
 
 

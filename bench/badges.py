@@ -46,7 +46,7 @@ def _read_kb(path: str, key: str) -> int:
 
 
 class Sampler:
-    """Peak of the summed RSS (every 10 ms, from /proc/PID/status: cheap) and PSS (every 100 ms, from
+    """Peak of the summed RSS (every 10 ms, from /proc/PID/status: cheap) and PSS (every 250 ms, from
     smaps_rollup: the kernel walks page tables for it, which would slow the run if done as often)."""
 
     def __init__(self, pids) -> None:
@@ -59,7 +59,7 @@ class Sampler:
         while not self._stop.is_set():
             pids = self.pids()
             self.peak_rss = max(self.peak_rss, sum(_read_kb(f"/proc/{p}/status", "VmRSS:") for p in pids))
-            if tick % 10 == 0:
+            if tick % 25 == 0:
                 self.peak_pss = max(self.peak_pss, sum(_read_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
             tick += 1
             self._stop.wait(0.01)
@@ -152,12 +152,15 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--baseline", type=int, default=100, help="badges for the naive single-process runs")
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--chunk", type=int, default=0, help="badges per chunk (default: the job's choice)")
     args = parser.parse_args()
 
     from meetups import create_app
     from meetups.badges import service, sheets
     from meetups.extensions import db
 
+    if args.chunk:  # try another chunk size than the job's
+        sheets.chunk_size = lambda count, workers: args.chunk
     folder = tempfile.TemporaryDirectory(prefix="bench-badges-")
     url = args.database_url or f"sqlite:///{folder.name}/bench.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BASE_URL": "http://meetups.test", "MAIL_URL": ""})
@@ -185,6 +188,7 @@ def main() -> None:
             service.build_job(db.session, job_id=job.id, now=NOW)
             wall = time.perf_counter() - started
         cpu = {pid: _cpu_seconds(pid) - before for pid, before in cpu_before.items()}
+        peaks = {pid: _read_kb(f"/proc/{pid}/status", "VmHWM:") // 1024 for pid in [me, *pool.pids]}
         pdf = job.pdf
         db.session.rollback()
 
@@ -195,7 +199,8 @@ def main() -> None:
         print(f"  wall {wall:.2f} s   (goal ≤ 2.5 s)")
         print(f"  CPU  this process {cpu[me]:.2f} s, workers " + ", ".join(f"{cpu[p]:.2f}" for p in pool.pids) + " s")
         print(f"  peak memory, this process + workers: RSS {memory.peak_rss / 1024:.0f} MB, "
-              f"PSS {memory.peak_pss / 1024:.0f} MB   (goal ≤ 350 MB)")
+              f"PSS {memory.peak_pss / 1024:.0f} MB   (goal ≤ 350 MB); each one's peak RSS: this process "
+              f"{peaks[me]} MB (the app and its data), workers " + ", ".join(f"{peaks[p]}" for p in pool.pids) + " MB")
         print(f"  QR decoded: {len(decoded)}/{len(urls)}, matching their tickets: {ok} "
               f"({100 * ok / len(urls):.1f} %)   PDF {len(pdf) / 1e6:.1f} MB")
         sheets.close_pool()

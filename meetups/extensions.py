@@ -50,7 +50,9 @@ class Base(orm.DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay loaded after the one commit of a request: the response is built from what was just written,
+# without reloading every row it touches (a third of an RSVP's queries otherwise).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

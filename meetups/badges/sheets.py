@@ -104,11 +104,11 @@ def _boxes() -> dict[str, _Box]:
     for name, layout in LAYOUTS.items():
         w, h = layout.badge
         if layout.portrait:
-            boxes[name] = _Box(width=w - 16, height=44, scale=1.5)
+            boxes[name] = _Box(width=w - 16, height=46, scale=1.5)
         else:
             k = w / 90
-            # band + header above, QR to the right, meta and ribbon below
-            boxes[name] = _Box(width=w - 4 * k - _qr_size(layout) - 6 * k, height=h - 24 * k - 8 * k, scale=k)
+            # the band above, the QR to the right, three lines of meta and the ribbon below
+            boxes[name] = _Box(width=w - 4 * k - _qr_size(layout) - 6 * k, height=h - 32 * k, scale=k)
     return boxes
 
 
@@ -186,11 +186,9 @@ def _landscape_css(layout_name: str) -> str:
     qr = _qr_size(layout)
     return f"""
 .b {{ width: {_mm(w)}; height: {_mm(h - 3 * k)}; border-top: {_mm(3 * k)} solid var(--accent); }}
-.h {{ left: {_mm(4 * k)}; top: {_mm(1.8 * k)}; width: {_mm(w - 8 * k)}; height: {_mm(4.5 * k)};
-     font-size: {7.5 * k:.2f}pt; line-height: {_mm(4.5 * k)}; }}
-.n {{ left: {_mm(4 * k)}; top: {_mm(7.5 * k)}; width: {_mm(box.width)}; }}
-.m {{ left: {_mm(4 * k)}; bottom: {_mm(9.5 * k)}; width: {_mm(box.width)}; font-size: {8 * k:.2f}pt; }}
-.q {{ right: {_mm(3 * k)}; top: {_mm(7 * k)}; width: {_mm(qr)}; height: {_mm(qr)}; }}
+.n {{ left: {_mm(4 * k)}; top: {_mm(3.5 * k)}; width: {_mm(box.width)}; }}
+.m {{ left: {_mm(4 * k)}; bottom: {_mm(9.5 * k)}; width: {_mm(w - 8 * k)}; font-size: {8 * k:.2f}pt; }}
+.q {{ right: {_mm(3 * k)}; top: {_mm(3 * k)}; width: {_mm(qr)}; height: {_mm(qr)}; }}
 .r {{ left: 0; bottom: 0; width: {_mm(w)}; height: {_mm(8 * k)}; line-height: {_mm(8 * k)};
      font-size: {9 * k:.2f}pt; }}
 """
@@ -201,10 +199,9 @@ def _portrait_css(layout: Layout) -> str:
     qr = _qr_size(layout)
     return f"""
 .b {{ width: {_mm(w)}; height: {_mm(h - 6)}; border-top: 6mm solid var(--accent); }}
-.h, .n, .m {{ text-align: center; }}
-.h {{ left: 8mm; top: 4mm; width: {_mm(w - 16)}; height: 7mm; font-size: 11pt; line-height: 7mm; }}
-.n {{ left: 8mm; top: 14mm; width: {_mm(w - 16)}; }}
-.m {{ left: 8mm; top: 60mm; width: {_mm(w - 16)}; font-size: 12pt; }}
+.n, .m {{ text-align: center; }}
+.n {{ left: 8mm; top: 8mm; width: {_mm(w - 16)}; }}
+.m {{ left: 8mm; top: 56mm; width: {_mm(w - 16)}; font-size: 11pt; }}
 .q {{ left: {_mm((w - qr) / 2)}; top: 76mm; width: {_mm(qr)}; height: {_mm(qr)}; }}
 .r {{ left: 0; bottom: 0; width: {_mm(w)}; height: 16mm; line-height: 16mm; font-size: 16pt; }}
 """
@@ -274,8 +271,7 @@ html {{ font-family: "Noto Sans", "Noto Sans CJK SC", "Noto Sans Arabic", "Noto 
 body {{ margin: 0; }}
 .s {{ position: relative; width: {_mm(w)}; height: {_mm(h)}; break-after: page; }}
 .b {{ position: absolute; overflow: hidden; }}
-.h, .n, .m, .q, .r {{ position: absolute; }}
-.h {{ color: var(--accent); font-weight: bold; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.n, .m, .q, .r {{ position: absolute; }}
 .n {{ font-weight: bold; line-height: {_LINE}; overflow-wrap: anywhere; hyphens: manual; }}
 .m {{ line-height: 1.2; white-space: pre-line; color: #333; }}
 .q {{ image-rendering: pixelated; }}
@@ -299,12 +295,16 @@ def direction(text: str) -> str:
     return "ltr"
 
 
+def _clip(text: str, limit: int = 60) -> str:
+    """Affiliations can be long answers; a badge has room for one line of it (names are never clipped)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def build_html(sheet: Sheet, badges: Sequence[Badge], start: int = 0) -> str:
     """One `.s` block per sheet; QR images are fetched by the `qr:<n>` URL, `n` counted from `start`."""
     esc = html.escape
     layout = LAYOUTS[sheet.layout]
     per = layout.per_sheet
-    event_line = esc(sheet.event_line)
     # upper-cased here rather than by CSS text-transform: one less thing to compute per badge
     ribbons = {role: esc(sheet.role_labels.get(role, role).upper()) for role in RIBBON_COLORS}
     parts = [f'<html><body style="--accent: {esc(sheet.color)}">']
@@ -313,11 +313,12 @@ def build_html(sheet: Sheet, badges: Sequence[Badge], start: int = 0) -> str:
         for cell, badge in enumerate(badges[first:first + per]):
             index = start + first + cell
             size = name_class(badge.name, sheet.layout)
-            parts.append(f'<div class="b c{cell}"><div class="h">{event_line}</div><div class="n {size}" '
-                         f'dir="{direction(badge.name)}">{esc(badge.name)}</div>')
-            meta = "\n".join(part for part in (badge.pronouns, badge.affiliation) if part)
-            if meta:
-                parts.append(f'<div class="m" dir="{direction(meta)}">{esc(meta)}</div>')
+            parts.append(f'<div class="b c{cell}"><div class="n {size}" dir="{direction(badge.name)}">'
+                         f'{esc(badge.name)}</div>')
+            # pronouns, affiliation and the event share one element, a line each (white-space: pre-line):
+            # each element costs as much as its text, and these three need no separate styling
+            meta = "\n".join(part for part in (badge.pronouns, _clip(badge.affiliation), sheet.event_line) if part)
+            parts.append(f'<div class="m" dir="{direction(meta)}">{esc(meta)}</div>')
             if badge.qr_png:
                 parts.append(f'<img class="q" src="qr:{index}" alt="">')
             parts.append(f'<div class="r {role}">{ribbons[role]}</div></div>' if (role := badge.role) in ribbons

@@ -8,7 +8,8 @@ Measures, in one run (compare ratios: these shared machines move ±25 % from run
   (RSS sampled every 10 ms, and PSS, which counts pages the processes share once);
 - that every QR code on the result decodes (pdftoppm at 150 dpi, zxing-cpp) to its own ticket URL;
 - one warm sheet of 8 in this process (the reprint path), and the same through the service with its queries;
-- naive baselines on fewer badges, extrapolated: one process with inline SVG QR codes, and one process with the
+- naive baselines on fewer badges, extrapolated: one process with inline SVG QR codes, and one process with
+  the
   same 1-pixel PNGs (no pool).
 Goals (issue 7): 1,000 badges ≤ 2.5 s and ≤ 350 MB, 100 % decoded; a warm sheet ≤ 150 ms.
 """
@@ -29,9 +30,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-NAMES = ["Anna Müller", "Дмитрий Иванов", "Γιώργος Παπαδόπουλος", "王小明", "山田 太郎", "김민준", "محمد عبد الله",
-         "דוד כהן", "Zoë 🎉 Smith", "Maximilian Alexander von Hohenzollern-Sigmaringen", "Li", "Ólafur Arnalds",
-         "Nguyễn Thị Minh Khai", "Παναγιώτα Αλεξανδροπούλου", "Екатерина Смирнова-Кузнецова", "Priya Raghunathan"]
+NAMES = [
+    "Anna Müller",
+    "Дмитрий Иванов",
+    "Γιώργος Παπαδόπουλος",
+    "王小明",
+    "山田 太郎",
+    "김민준",
+    "محمد عبد الله",
+    "דוד כהן",
+    "Zoë 🎉 Smith",
+    "Maximilian Alexander von Hohenzollern-Sigmaringen",
+    "Li",
+    "Ólafur Arnalds",
+    "Nguyễn Thị Minh Khai",
+    "Παναγιώτα Αλεξανδροπούλου",
+    "Екатерина Смирнова-Кузнецова",
+    "Priya Raghunathan",
+]
 NOW = datetime(2030, 4, 1, 12, tzinfo=UTC)
 
 
@@ -60,7 +76,9 @@ class Sampler:
             pids = self.pids()
             self.peak_rss = max(self.peak_rss, sum(_read_kb(f"/proc/{p}/status", "VmRSS:") for p in pids))
             if tick % 25 == 0:
-                self.peak_pss = max(self.peak_pss, sum(_read_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
+                self.peak_pss = max(
+                    self.peak_pss, sum(_read_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
+                )
             tick += 1
             self._stop.wait(0.01)
 
@@ -90,22 +108,48 @@ def make_event(count: int):
 
     session = db.session
     community = Community(slug="bench", name="Bench", color="#0b7285", created_at=NOW)
-    event = Event(community=community, title="PyCon Berlin 2030", starts_at=NOW + timedelta(days=7),
-                  ends_at=NOW + timedelta(days=7, hours=8), timezone="Europe/Berlin", capacity=None,
-                  status=EventStatus.published, created_at=NOW, updated_at=NOW, published_at=NOW)
+    event = Event(
+        community=community,
+        title="PyCon Berlin 2030",
+        starts_at=NOW + timedelta(days=7),
+        ends_at=NOW + timedelta(days=7, hours=8),
+        timezone="Europe/Berlin",
+        capacity=None,
+        status=EventStatus.published,
+        created_at=NOW,
+        updated_at=NOW,
+        published_at=NOW,
+    )
     session.add_all([community, event])
     session.flush()
-    question = Question(event_id=event.id, kind=QuestionKind.short_text, label="Company or affiliation",
-                        builtin="affiliation", options=[])
+    question = Question(
+        event_id=event.id,
+        kind=QuestionKind.short_text,
+        label="Company or affiliation",
+        builtin="affiliation",
+        options=[],
+    )
     session.add(question)
     session.flush()
     rsvps = []
     for n in range(count):
-        member = Member(email=f"p{n}@bench.test", name=NAMES[n % len(NAMES)], created_at=NOW,
-                        pronouns=("she/her", "he/him", "they/them", "")[n % 4])
-        rsvps.append(Rsvp(event=event, member=member, status=RsvpStatus.going, ticket_code=new_ticket_code(),
-                          answers={str(question.id): "ACME Corp"} if n % 3 else {}, created_at=NOW,
-                          updated_at=NOW))
+        member = Member(
+            email=f"p{n}@bench.test",
+            name=NAMES[n % len(NAMES)],
+            created_at=NOW,
+            pronouns=("she/her", "he/him", "they/them", "")[n % 4],
+        )
+        rsvps.append(
+            Rsvp(
+                event=event,
+                member=member,
+                status=RsvpStatus.going,
+                ticket_code=new_ticket_code(),
+                answers={str(question.id): "ACME Corp"} if n % 3 else {},
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
     session.add_all(rsvps)
     session.flush()
     for n, role in ((1, StaffRole.speaker), (2, StaffRole.volunteer), (3, StaffRole.organiser)):
@@ -123,11 +167,15 @@ def decode_all(pdf: bytes) -> list[str]:
 
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "in.pdf").write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", f"{folder}/in.pdf", f"{folder}/p"], check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "150", "-gray", "-png", f"{folder}/in.pdf", f"{folder}/p"], check=True
+        )
         found = []
         for page in sorted(Path(folder).glob("p-*.png")):
-            found += [r.text for r in zxingcpp.read_barcodes(Image.open(page),
-                                                             formats=zxingcpp.BarcodeFormat.QRCode)]
+            found += [
+                r.text
+                for r in zxingcpp.read_barcodes(Image.open(page), formats=zxingcpp.BarcodeFormat.QRCode)
+            ]
         return sorted(found)
 
 
@@ -142,13 +190,16 @@ def naive_svg_seconds(badges, sheet, count: int) -> float:
         html = html.replace(f'<img class="q" src="qr:{n}" alt="">', svg, 1)
     HTML, _CSS, fonts, fetcher = sheets._weasy()
     started = time.perf_counter()
-    HTML(string=html, url_fetcher=fetcher).render(stylesheets=[sheets._stylesheet(sheet.layout, False)],
-                                                  font_config=fonts).write_pdf()
+    HTML(string=html, url_fetcher=fetcher).render(
+        stylesheets=[sheets._stylesheet(sheet.layout, False)], font_config=fonts
+    ).write_pdf()
     return time.perf_counter() - started
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--baseline", type=int, default=100, help="badges for the naive single-process runs")
     parser.add_argument("--database-url", default="")
@@ -164,7 +215,10 @@ def main() -> None:
     folder = tempfile.TemporaryDirectory(prefix="bench-badges-")
     url = args.database_url or f"sqlite:///{folder.name}/bench.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BASE_URL": "http://meetups.test", "MAIL_URL": ""})
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; database {url.split(':')[0]}")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+        f"database {url.split(':')[0]}"
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -174,11 +228,18 @@ def main() -> None:
         started = time.perf_counter()
         pool = sheets.get_pool(2)
         pool.wait_ready()
-        print(f"pool: 2 warm workers started in {time.perf_counter() - started:.1f} s (once per worker process)")
+        print(
+            f"pool: 2 warm workers started in {time.perf_counter() - started:.1f} s (once per worker process)"
+        )
 
         # The job's path, measured end to end: query, QR codes from the table, render in chunks, merge.
-        job = service.BadgeJob(event_id=event_id, params={"layout": "a4-2x4", "who": "all", "crop_marks": False},
-                               status=service.JobStatus.running, total=0, created_at=NOW)
+        job = service.BadgeJob(
+            event_id=event_id,
+            params={"layout": "a4-2x4", "who": "all", "crop_marks": False},
+            status=service.JobStatus.running,
+            total=0,
+            created_at=NOW,
+        )
         db.session.add(job)
         db.session.commit()
         me = os.getpid()
@@ -194,15 +255,27 @@ def main() -> None:
 
         decoded = decode_all(pdf)
         ok = sum(1 for a, b in zip(decoded, urls, strict=False) if a == b) if len(decoded) == len(urls) else 0
-        print(f"\n{args.count} badges, a4-2x4, mixed scripts, QR, 2 workers (chunks of "
-              f"{sheets.chunk_size(args.count, 2)}):")
+        print(
+            f"\n{args.count} badges, a4-2x4, mixed scripts, QR, 2 workers (chunks of "
+            f"{sheets.chunk_size(args.count, 2)}):"
+        )
         print(f"  wall {wall:.2f} s   (goal ≤ 2.5 s)")
-        print(f"  CPU  this process {cpu[me]:.2f} s, workers " + ", ".join(f"{cpu[p]:.2f}" for p in pool.pids) + " s")
-        print(f"  peak memory, this process + workers: RSS {memory.peak_rss / 1024:.0f} MB, "
-              f"PSS {memory.peak_pss / 1024:.0f} MB   (goal ≤ 350 MB); each one's peak RSS: this process "
-              f"{peaks[me]} MB (the app and its data), workers " + ", ".join(f"{peaks[p]}" for p in pool.pids) + " MB")
-        print(f"  QR decoded: {len(decoded)}/{len(urls)}, matching their tickets: {ok} "
-              f"({100 * ok / len(urls):.1f} %)   PDF {len(pdf) / 1e6:.1f} MB")
+        print(
+            f"  CPU  this process {cpu[me]:.2f} s, workers "
+            + ", ".join(f"{cpu[p]:.2f}" for p in pool.pids)
+            + " s"
+        )
+        print(
+            f"  peak memory, this process + workers: RSS {memory.peak_rss / 1024:.0f} MB, "
+            f"PSS {memory.peak_pss / 1024:.0f} MB   (goal ≤ 350 MB); each one's peak RSS: this process "
+            f"{peaks[me]} MB (the app and its data), workers "
+            + ", ".join(f"{peaks[p]}" for p in pool.pids)
+            + " MB"
+        )
+        print(
+            f"  QR decoded: {len(decoded)}/{len(urls)}, matching their tickets: {ok} "
+            f"({100 * ok / len(urls):.1f} %)   PDF {len(pdf) / 1e6:.1f} MB"
+        )
         sheets.close_pool()
 
         # One warm sheet of 8, in this process: the reprint path.
@@ -216,7 +289,9 @@ def main() -> None:
             sheets.render_pdf(sheet, badges)
             times.append(time.perf_counter() - started)
         with app.test_request_context():
-            organiser = db.session.scalar(db.select(service.Member).where(service.Member.email == "p3@bench.test"))
+            organiser = db.session.scalar(
+                db.select(service.Member).where(service.Member.email == "p3@bench.test")
+            )
             options = service.parse_options("a4-2x4", "rsvp:" + ",".join(str(p.rsvp.id) for p in people))
             served = []
             for _ in range(5):
@@ -224,23 +299,32 @@ def main() -> None:
                 service.print_badges(db.session, event_id=event_id, actor=organiser, options=options, now=NOW)
                 served.append(time.perf_counter() - started)
                 db.session.rollback()
-        print(f"\none warm sheet of 8 in-process: median {1000 * statistics.median(times):.0f} ms, "
-              f"best {1000 * min(times):.0f} ms; through the service with its queries: median "
-              f"{1000 * statistics.median(served):.0f} ms   (goal ≤ 150 ms)")
+        print(
+            f"\none warm sheet of 8 in-process: median {1000 * statistics.median(times):.0f} ms, "
+            f"best {1000 * min(times):.0f} ms; through the service with its queries: median "
+            f"{1000 * statistics.median(served):.0f} ms   (goal ≤ 150 ms)"
+        )
 
         # Naive baselines, on fewer badges, scaled to the full count.
-        everyone = service._badges(db.session, service.list_people(
-            db.session, db.session.get(service.Event, event_id))[: args.baseline], NOW)
+        everyone = service._badges(
+            db.session,
+            service.list_people(db.session, db.session.get(service.Event, event_id))[: args.baseline],
+            NOW,
+        )
         svg = naive_svg_seconds(everyone, sheet, args.baseline)
         started = time.perf_counter()
         sheets.render_pdf(sheet, everyone)
         png = time.perf_counter() - started
         scale = args.count / args.baseline
         print(f"\nbaselines ({args.baseline} badges, one process, scaled ×{scale:g}):")
-        print(f"  inline SVG QR: {svg:.2f} s → ~{svg * scale:.1f} s per {args.count}   "
-              f"(ours is {svg * scale / wall:.1f}× faster)")
-        print(f"  1-px PNG QR, no pool: {png:.2f} s → ~{png * scale:.1f} s per {args.count}   "
-              f"(the pool is {png * scale / wall:.1f}× faster)")
+        print(
+            f"  inline SVG QR: {svg:.2f} s → ~{svg * scale:.1f} s per {args.count}   "
+            f"(ours is {svg * scale / wall:.1f}× faster)"
+        )
+        print(
+            f"  1-px PNG QR, no pool: {png:.2f} s → ~{png * scale:.1f} s per {args.count}   "
+            f"(the pool is {png * scale / wall:.1f}× faster)"
+        )
         db.session.remove()
         if args.database_url:
             db.drop_all()

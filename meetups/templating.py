@@ -60,7 +60,6 @@ def register(app: Flask) -> None:
         when=when,
         ordinal=ordinal,
         rsvp_status_label=rsvp_status_label,
-        url_for_safe=url_for_safe,
         builtin_label=builtin_label,
         now=clock.now,
         can_event=lambda event, action: events.can(db.session, current_user, event, action),
@@ -88,13 +87,6 @@ def builtin_label(question) -> str:
     }
     return labels.get(question.builtin, question.label)
 
-
-def url_for_safe(endpoint: str, **values) -> str | None:
-    """A link to a page that a later part may not have yet, or None (the template then leaves it out)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def rsvp_status_label(status) -> str:

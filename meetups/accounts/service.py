@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetups import errors
@@ -268,7 +268,9 @@ def get_member_for_token(session: Session, plain: str, now: datetime) -> Member 
     """The member a personal API token belongs to; notes (coarsely) when it was last used."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+    token = session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.member)).where(ApiToken.token_hash == _hash_token(plain))
+    )
     if token is None:
         return None
     member = token.member  # loaded first: a lazy load after the change below would autoflush it unseen

@@ -23,10 +23,16 @@ class BadgeJobIn(BaseModel):
 def job_json(job: BadgeJob) -> dict:
     done = job.status is JobStatus.done
     return {
-        "id": job.id, "event_id": job.event_id, "status": job.status.value, "done_count": job.done_count,
-        "total": job.total, "progress": round(100 * job.done_count / job.total) if job.total else (100 if done else 0),
-        "layout": job.params.get("layout"), "who": job.params.get("who"),
-        "crop_marks": bool(job.params.get("crop_marks")), "error": job.error or None,
+        "id": job.id,
+        "event_id": job.event_id,
+        "status": job.status.value,
+        "done_count": job.done_count,
+        "total": job.total,
+        "progress": round(100 * job.done_count / job.total) if job.total else (100 if done else 0),
+        "layout": job.params.get("layout"),
+        "who": job.params.get("who"),
+        "crop_marks": bool(job.params.get("crop_marks")),
+        "error": job.error or None,
         "download_url": url_for("badges.job_pdf", event_id=job.event_id, job_id=job.id) if done else None,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
@@ -35,12 +41,16 @@ def job_json(job: BadgeJob) -> dict:
 
 @bp.post("/events/<int:event_id>/badge-jobs")
 @bp.input(BadgeJobIn, arg_name="body")
-@bp.doc(summary="Build badge sheets in the background (organisers); poll the job for progress",
-        security=api.SECURITY)
+@bp.doc(
+    summary="Build badge sheets in the background (organisers); poll the job for progress",
+    security=api.SECURITY,
+)
 @api.login_required
 def start_job(event_id: int, body: BadgeJobIn):
     options = service.parse_options(body.layout, body.who, body.crop_marks)
-    job = service.start_job(db.session, event_id=event_id, actor=current_user, options=options, now=clock.now())
+    job = service.start_job(
+        db.session, event_id=event_id, actor=current_user, options=options, now=clock.now()
+    )
     db.session.commit()
     service.queue(job)
     return {"job": job_json(db.session.get(BadgeJob, job.id))}, 202

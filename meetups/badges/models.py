@@ -28,8 +28,9 @@ class BadgeJob(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     #: {"layout", "who", "crop_marks", "locale"}: what to print, chosen when it was asked for
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[JobStatus] = mapped_column(Enum(JobStatus, native_enum=False, length=16),
-                                              default=JobStatus.queued)
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(JobStatus, native_enum=False, length=16), default=JobStatus.queued
+    )
     done_count: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)
     #: the finished PDF, in the database so that any web instance can serve it; loaded only when downloaded

@@ -47,6 +47,7 @@ class JobNotReady(errors.DomainError):
 
 # What to print: parsed from the query string or a JSON body
 
+
 @dataclass(frozen=True)
 class Options:
     layout: str = sheets.DEFAULT_LAYOUT
@@ -76,8 +77,9 @@ def parse_options(layout: str | None = None, who: str | None = None, crop_marks:
     """`layout=a4-2x4|letter-2x3|avery-5392|a6`, `who=all|not-printed|role:<role>|rsvp:<id>,<id>…`."""
     layout = (layout or sheets.DEFAULT_LAYOUT).strip()
     if layout not in sheets.LAYOUTS:
-        raise errors.InvalidInput(_("Unknown layout. Choose one of: %(names)s.",
-                                    names=", ".join(sheets.LAYOUTS)), field="layout")
+        raise errors.InvalidInput(
+            _("Unknown layout. Choose one of: %(names)s.", names=", ".join(sheets.LAYOUTS)), field="layout"
+        )
     crop = str(crop_marks).lower() in ("1", "true", "on", "yes") if crop_marks is not None else False
     who = (who or "all").strip()
     if who in ("all", "not-printed"):
@@ -88,11 +90,14 @@ def parse_options(layout: str | None = None, who: str | None = None, crop_marks:
     if kind == "rsvp":
         parts = [p.strip() for p in rest.split(",") if p.strip()]
         if parts and len(parts) <= MAX_IDS and all(p.isdigit() and len(p) < 10 for p in parts):
-            return Options(layout, "rsvp", rsvp_ids=tuple(dict.fromkeys(int(p) for p in parts)), crop_marks=crop)
+            return Options(
+                layout, "rsvp", rsvp_ids=tuple(dict.fromkeys(int(p) for p in parts)), crop_marks=crop
+            )
     raise errors.InvalidInput(_("Choose who: all, not-printed, role:<role> or rsvp:<id>,<id>…"), field="who")
 
 
 # Who gets a badge
+
 
 @dataclass
 class Person:
@@ -104,8 +109,9 @@ class Person:
 
 
 def _affiliation_question(session: Session, event: Event) -> str | None:
-    qid = session.scalar(select(Question.id).where(Question.event_id == event.id,
-                                                   Question.builtin == "affiliation"))
+    qid = session.scalar(
+        select(Question.id).where(Question.event_id == event.id, Question.builtin == "affiliation")
+    )
     return None if qid is None else str(qid)
 
 
@@ -117,11 +123,15 @@ def _answer_text(value: object) -> str:
 
 def list_people(session: Session, event: Event) -> list[Person]:
     """Everyone who gets a badge, by name: each member going, and staff who have no RSVP. Five queries."""
-    rsvps = session.scalars(select(Rsvp).options(joinedload(Rsvp.member))
-                            .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.going)).all()
+    rsvps = session.scalars(
+        select(Rsvp)
+        .options(joinedload(Rsvp.member))
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.going)
+    ).all()
     roles: dict[int, set[str]] = {}
-    for member_id, role in session.execute(select(EventStaff.member_id, EventStaff.role)
-                                           .where(EventStaff.event_id == event.id)):
+    for member_id, role in session.execute(
+        select(EventStaff.member_id, EventStaff.role).where(EventStaff.event_id == event.id)
+    ):
         roles.setdefault(member_id, set()).add(role.value)
     printed = set(session.scalars(select(BadgePrint.member_id).where(BadgePrint.event_id == event.id)))
     qid = _affiliation_question(session, event)
@@ -131,8 +141,16 @@ def list_people(session: Session, event: Event) -> list[Person]:
     def role_of(member_id: int) -> str:
         return next((r for r in ROLE_ORDER if r in roles.get(member_id, ())), "attendee")
 
-    people = [Person(r.member, r, role_of(r.member_id), _answer_text(r.answers.get(qid)) if qid else "",
-                     r.member_id in printed) for r in rsvps]
+    people = [
+        Person(
+            r.member,
+            r,
+            role_of(r.member_id),
+            _answer_text(r.answers.get(qid)) if qid else "",
+            r.member_id in printed,
+        )
+        for r in rsvps
+    ]
     people += [Person(m, None, role_of(m.id), "", m.id in printed) for m in staff_only]
     people.sort(key=lambda p: (p.member.name.casefold(), p.member.id))
     return people
@@ -145,26 +163,35 @@ def _select(people: list[Person], options: Options) -> list[Person]:
         return [p for p in people if p.role == options.role]
     if options.kind == "rsvp":
         order = {rsvp_id: n for n, rsvp_id in enumerate(options.rsvp_ids)}  # as asked, e.g. a pile to reprint
-        return sorted((p for p in people if p.rsvp is not None and p.rsvp.id in order), key=lambda p: order[p.rsvp.id])
+        return sorted(
+            (p for p in people if p.rsvp is not None and p.rsvp.id in order), key=lambda p: order[p.rsvp.id]
+        )
     return people
 
 
 def _ensure_allowed(session: Session, actor: Member | None, event: Event, options: Options) -> None:
-    """Sheets are for organisers ("manage"); one person's badge also for volunteers at the door ("check_in")."""
+    """Sheets are for organisers ("manage"); one person's badge also for volunteers at the door
+    ("check_in")."""
     events.ensure_can(session, actor, event, "check_in" if options.is_single else "manage")
 
 
 # What a badge says
 
+
 def _role_labels() -> dict[str, str]:
-    return {"attendee": _("Attendee"), "speaker": _("Speaker"), "volunteer": _("Volunteer"),
-            "organiser": _("Organiser")}
+    return {
+        "attendee": _("Attendee"),
+        "speaker": _("Speaker"),
+        "volunteer": _("Volunteer"),
+        "organiser": _("Organiser"),
+    }
 
 
 def _sheet(event: Event, options: Options) -> sheets.Sheet:
     day = format_skeleton("yMMMEd", event.local_starts_at.date(), locale=get_locale() or "en")
-    return sheets.Sheet(options.layout, f"{event.title} · {day}", event.community.color, _role_labels(),
-                        options.crop_marks)
+    return sheets.Sheet(
+        options.layout, f"{event.title} · {day}", event.community.color, _role_labels(), options.crop_marks
+    )
 
 
 def _badges(session: Session, people: list[Person], now: datetime) -> list[sheets.Badge]:
@@ -173,17 +200,40 @@ def _badges(session: Session, people: list[Person], now: datetime) -> list[sheet
     badges = []
     for p in people:
         code = p.rsvp.valid_ticket_code if p.rsvp is not None else None
-        badges.append(sheets.Badge(p.member.name, p.member.pronouns or "", p.affiliation, p.role,
-                                   qrs[code].png if code else None))
+        badges.append(
+            sheets.Badge(
+                p.member.name, p.member.pronouns or "", p.affiliation, p.role, qrs[code].png if code else None
+            )
+        )
     return badges
 
 
-def _record(session: Session, event: Event, people: list[Person], *, actor_id: int | None, layout: str,
-            job_id: int | None, now: datetime) -> None:
+def _record(
+    session: Session,
+    event: Event,
+    people: list[Person],
+    *,
+    actor_id: int | None,
+    layout: str,
+    job_id: int | None,
+    now: datetime,
+) -> None:
     if people:
-        session.execute(insert(BadgePrint), [
-            {"event_id": event.id, "member_id": p.member.id, "rsvp_id": p.rsvp.id if p.rsvp else None,
-             "printed_at": now, "printed_by_id": actor_id, "job_id": job_id, "layout": layout} for p in people])
+        session.execute(
+            insert(BadgePrint),
+            [
+                {
+                    "event_id": event.id,
+                    "member_id": p.member.id,
+                    "rsvp_id": p.rsvp.id if p.rsvp else None,
+                    "printed_at": now,
+                    "printed_by_id": actor_id,
+                    "job_id": job_id,
+                    "layout": layout,
+                }
+                for p in people
+            ],
+        )
 
 
 def _selected(session: Session, event: Event, options: Options) -> list[Person]:
@@ -197,6 +247,7 @@ def _selected(session: Session, event: Event, options: Options) -> list[Person]:
 
 # Printing
 
+
 @dataclass
 class Printed:
     """Either the PDF (a few badges) or the background job building it (many)."""
@@ -206,40 +257,60 @@ class Printed:
     count: int = 0
 
 
-def print_badges(session: Session, *, event_id: int, actor: Member | None, options: Options, now: datetime,
-                 sync_limit: int = SYNC_LIMIT) -> Printed:
+def print_badges(
+    session: Session,
+    *,
+    event_id: int,
+    actor: Member | None,
+    options: Options,
+    now: datetime,
+    sync_limit: int = SYNC_LIMIT,
+) -> Printed:
     """The PDF of the chosen badges, recorded as printed; more than `sync_limit` of them become a background
     job instead (the caller enqueues it after the commit), so no request waits long enough to time out."""
     event = events.get_event(session, event_id, actor)
     _ensure_allowed(session, actor, event, options)
     people = _selected(session, event, options)
     if len(people) > sync_limit:
-        return Printed(job=_queue_job(session, event, actor, options, total=len(people), now=now),
-                       count=len(people))
+        return Printed(
+            job=_queue_job(session, event, actor, options, total=len(people), now=now), count=len(people)
+        )
     pdf = sheets.render_pdf(_sheet(event, options), _badges(session, people, now))
     _record(session, event, people, actor_id=actor.id, layout=options.layout, job_id=None, now=now)
     return Printed(pdf=pdf, count=len(people))
 
 
-def start_job(session: Session, *, event_id: int, actor: Member | None, options: Options,
-              now: datetime) -> BadgeJob:
+def start_job(
+    session: Session, *, event_id: int, actor: Member | None, options: Options, now: datetime
+) -> BadgeJob:
     """A background job for the chosen badges, whatever their number (the JSON API's way)."""
     event = events.get_event(session, event_id, actor)
     _ensure_allowed(session, actor, event, options)
     return _queue_job(session, event, actor, options, total=len(_selected(session, event, options)), now=now)
 
 
-def _queue_job(session: Session, event: Event, actor: Member, options: Options, *, total: int,
-               now: datetime) -> BadgeJob:
+def _queue_job(
+    session: Session, event: Event, actor: Member, options: Options, *, total: int, now: datetime
+) -> BadgeJob:
     """One live job per person and choice: pressing the button twice (or a reload) joins the job under way."""
     params = {**options.params(), "locale": str(get_locale() or "en")}
-    for job in session.scalars(select(BadgeJob).where(
-            BadgeJob.event_id == event.id, BadgeJob.requested_by_id == actor.id,
-            BadgeJob.status.in_([JobStatus.queued, JobStatus.running]))):
+    for job in session.scalars(
+        select(BadgeJob).where(
+            BadgeJob.event_id == event.id,
+            BadgeJob.requested_by_id == actor.id,
+            BadgeJob.status.in_([JobStatus.queued, JobStatus.running]),
+        )
+    ):
         if job.params == params:
             return job
-    job = BadgeJob(event_id=event.id, requested_by_id=actor.id, params=params, status=JobStatus.queued,
-                   total=total, created_at=now)
+    job = BadgeJob(
+        event_id=event.id,
+        requested_by_id=actor.id,
+        params=params,
+        status=JobStatus.queued,
+        total=total,
+        created_at=now,
+    )
     session.add(job)
     session.flush()
     return job
@@ -263,13 +334,19 @@ def get_job_pdf(session: Session, *, event_id: int, job_id: int, actor: Member |
 
 
 def list_jobs(session: Session, event: Event, limit: int = 5) -> list[BadgeJob]:
-    return list(session.scalars(select(BadgeJob).where(BadgeJob.event_id == event.id)
-                                .order_by(BadgeJob.created_at.desc(), BadgeJob.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(BadgeJob)
+            .where(BadgeJob.event_id == event.id)
+            .order_by(BadgeJob.created_at.desc(), BadgeJob.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def build_job(session: Session, *, job_id: int, now: datetime, progress=None) -> BadgeJob | None:
-    """Render a queued job's PDF on the warm worker pool, in the requester's language; `progress(done)` is called
-    as chunks finish. Who is printed is decided now, so people who joined since the request are on it."""
+    """Render a queued job's PDF on the warm worker pool, in the requester's language; `progress(done)` is
+    called as chunks finish. Who is printed is decided now: people who joined since the request are on it."""
     job = session.get(BadgeJob, job_id)
     if job is None or job.is_finished:
         return None  # deleted with its event, or a retry of a job that already ended
@@ -282,8 +359,15 @@ def build_job(session: Session, *, job_id: int, now: datetime, progress=None) ->
     job.total = len(badges)
     pool = sheets.get_pool()
     job.pdf = pool.render(sheet, badges, chunk=sheets.chunk_size(len(badges), pool.size), progress=progress)
-    _record(session, event, people, actor_id=job.requested_by_id, layout=options.layout, job_id=job.id,
-            now=clock.now())
+    _record(
+        session,
+        event,
+        people,
+        actor_id=job.requested_by_id,
+        layout=options.layout,
+        job_id=job.id,
+        now=clock.now(),
+    )
     job.status, job.done_count, job.finished_at = JobStatus.done, len(badges), clock.now()
     return job
 
@@ -312,7 +396,9 @@ def build_job_task(job_id: int) -> None:
             session.rollback()
             failed = session.get(BadgeJob, job_id)
             failed.status, failed.finished_at = JobStatus.failed, clock.now()
-            failed.error = exc.message if isinstance(exc, errors.DomainError) else _("The PDF could not be built.")
+            failed.error = (
+                exc.message if isinstance(exc, errors.DomainError) else _("The PDF could not be built.")
+            )
             session.commit()
 
 
@@ -334,6 +420,7 @@ def queue(job: BadgeJob) -> None:
 
 # The page and its preview
 
+
 @dataclass
 class BadgePage:
     event: Event
@@ -350,15 +437,18 @@ def get_badge_page(session: Session, *, event_id: int, actor: Member | None) -> 
     counts = {"all": len(people), "not-printed": sum(not p.is_printed for p in people)}
     for role in sheets.ROLES:
         counts[f"role:{role}"] = sum(p.role == role for p in people)
-    return BadgePage(event, counts, list_jobs(session, event), _affiliation_question(session, event) is not None)
+    return BadgePage(
+        event, counts, list_jobs(session, event), _affiliation_question(session, event) is not None
+    )
 
 
 _previews: OrderedDict[str, bytes] = OrderedDict()
 PREVIEW_CACHE = 64
 
 
-def preview_png(session: Session, *, event_id: int, actor: Member | None, options: Options,
-                now: datetime) -> bytes:
+def preview_png(
+    session: Session, *, event_id: int, actor: Member | None, options: Options, now: datetime
+) -> bytes:
     """The first sheet as a PNG, not recorded as printed. Cached by what is drawn on it, so an unchanged sheet
     is never rendered twice (a cache only: another web instance simply renders its own)."""
     event = events.get_event(session, event_id, actor)

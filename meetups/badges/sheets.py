@@ -1,14 +1,15 @@
 """Badge sheets as PDF: HTML and print CSS through WeasyPrint, in this process or in warm worker processes.
 
-Nothing here touches Flask or the database: the service hands over plain `Badge` tuples. A worker runs this very
-file as a script (`python -P sheets.py`) so it imports WeasyPrint but never the app (importing `meetups` costs
-~80 MB per process). Why the HTML looks the way it does: WeasyPrint's time goes per element (cascade, layout,
-drawing) and per text box far more than per glyph, so each badge is at most six absolutely placed elements of
-known size (no shrink-to-fit, no floats), the event line is one text, pronouns and affiliation share one.
+Nothing here touches Flask or the database: the service hands over plain `Badge` tuples. A worker runs this
+very file as a script (`python -P sheets.py`) so it imports WeasyPrint but never the app (importing `meetups`
+costs ~80 MB per process). Why the HTML looks the way it does: WeasyPrint's time goes per element (cascade,
+layout, drawing) far more than per glyph, so a badge is five absolutely placed elements of known size (no
+shrink-to-fit, no floats): the name; pronouns, affiliation and event in one text; the QR; the ribbon.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import logging
@@ -47,7 +48,9 @@ class Sheet(NamedTuple):
     """What every badge of one print run shares."""
 
     layout: str
-    event_line: str  # "PyCon Berlin · Tue 7 April 2030", already in the event's zone and the reader's language
+    event_line: (
+        str  # "PyCon Berlin · Tue 7 April 2030", already in the event's zone and the reader's language
+    )
     color: str  # the community's "#rrggbb"
     role_labels: dict[str, str]  # translated ribbon texts
     crop_marks: bool = False
@@ -68,7 +71,10 @@ class Layout:
     @property
     def margins(self) -> tuple[float, float]:
         """Left and top: the grid sits centred, which is also where Avery 5392 stock puts its cards."""
-        return ((self.page[0] - self.cols * self.badge[0]) / 2, (self.page[1] - self.rows * self.badge[1]) / 2)
+        return (
+            (self.page[0] - self.cols * self.badge[0]) / 2,
+            (self.page[1] - self.rows * self.badge[1]) / 2,
+        )
 
 
 IN = 25.4
@@ -82,6 +88,7 @@ DEFAULT_LAYOUT = "a4-2x4"
 
 
 # Fitting names: a size class chosen from the name's length, so the CSS never has to measure.
+
 
 @dataclass(frozen=True)
 class _Box:
@@ -123,8 +130,9 @@ def _advances() -> dict[int, float]:
     try:
         from fontTools.ttLib import TTFont
 
-        path = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans:bold"], capture_output=True, text=True,
-                              timeout=10).stdout
+        path = subprocess.run(
+            ["fc-match", "-f", "%{file}", "Noto Sans:bold"], capture_output=True, text=True, timeout=10
+        ).stdout
         font = TTFont(path, lazy=True)
         scale, metrics = font["head"].unitsPerEm, font["hmtx"].metrics
         return {code: metrics[glyph][0] / scale for code, glyph in font.getBestCmap().items()}
@@ -154,9 +162,9 @@ def _lines_needed(words: list[float], per_line: float) -> int:
 
 
 def name_class(name: str, layout: str = DEFAULT_LAYOUT) -> str:
-    """The largest size at which the whole name fits its box on this layout: n1 (short names) … n5 (100 chars).
-    Wide characters (CJK, emoji) count as one em, other letters about half; words wrap, and a word longer than a
-    line breaks anywhere rather than overflow."""
+    """The largest size at which the whole name fits its box on this layout: n1 (short names) … n5 (100
+    chars). Letters are measured in Noto Sans Bold, wide characters (CJK, emoji) count as one em; words wrap,
+    and a word longer than a line breaks anywhere rather than overflow."""
     box = _BOXES[layout]
     # a hyphen is a break opportunity too: "Hohenzollern-Sigmaringen" may wrap after its hyphen
     pieces = name.replace("-", "- ").split()
@@ -174,6 +182,7 @@ _BOXES = _boxes()
 
 
 # HTML and CSS
+
 
 def _mm(value: float) -> str:
     return f"{value:.2f}mm"
@@ -222,8 +231,10 @@ def _crop_marks_svg(layout_name: str) -> str:
         y = top + j * bh
         lines += [(left - gap - length, y, left - gap, y), (right + gap, y, right + gap + length, y)]
     path = " ".join(f"M{x1:.2f} {y1:.2f}L{x2:.2f} {y2:.2f}" for x1, y1, x2, y2 in lines)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{pw}mm" height="{ph}mm" viewBox="0 0 {pw} {ph}">'
-            f'<path d="{path}" stroke="#000" stroke-width="0.2" fill="none"/></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{pw}mm" height="{ph}mm" viewBox="0 0 {pw} {ph}">'
+        f'<path d="{path}" stroke="#000" stroke-width="0.2" fill="none"/></svg>'
+    )
 
 
 def _page_css(layout_name: str, crop_marks: bool) -> str:
@@ -236,8 +247,10 @@ def _page_css(layout_name: str, crop_marks: bool) -> str:
     background = ""
     if crop_marks:
         # the page background is placed from the page area's corner: shift it back to the sheet's corner
-        background = (f"background: url('marks:{layout_name}') no-repeat {_mm(-left)} {_mm(-top)} / "
-                      f"{_mm(pw)} {_mm(ph)};")
+        background = (
+            f"background: url('marks:{layout_name}') no-repeat {_mm(-left)} {_mm(-top)} / "
+            f"{_mm(pw)} {_mm(ph)};"
+        )
     return f"@page {{ size: {_mm(pw)} {_mm(ph)}; margin: {_mm(top)} {_mm(left)}; {background} }}"
 
 
@@ -245,8 +258,11 @@ def _cells_css(layout: Layout) -> str:
     if layout.portrait:
         return ".c0 { left: 0; top: 0; }"
     bw, bh = layout.badge
-    return "\n".join(f".c{r * layout.cols + c} {{ left: {_mm(c * bw)}; top: {_mm(r * bh)}; }}"
-                     for r in range(layout.rows) for c in range(layout.cols))
+    return "\n".join(
+        f".c{r * layout.cols + c} {{ left: {_mm(c * bw)}; top: {_mm(r * bh)}; }}"
+        for r in range(layout.rows)
+        for c in range(layout.cols)
+    )
 
 
 def _names_css(layout_name: str) -> str:
@@ -260,8 +276,9 @@ def _ribbons_css() -> str:
 
 @cache
 def stylesheet_text(layout_name: str, crop_marks: bool) -> str:
-    """The whole print stylesheet of one layout. Never name "Noto Color Emoji" in font-family: WeasyPrint/Pango
-    then take ASCII digits from the emoji font (BENCHMARKS.md); fontconfig falls back to it for emoji anyway."""
+    """The whole print stylesheet of one layout. Never name "Noto Color Emoji" in font-family: WeasyPrint and
+    Pango then take ASCII digits from the emoji font (BENCHMARKS.md); fontconfig falls back to it for emoji
+    anyway."""
     layout = LAYOUTS[layout_name]
     w, h = layout.cols * layout.badge[0], layout.rows * layout.badge[1]
     per_layout = _portrait_css(layout) if layout.portrait else _landscape_css(layout_name)
@@ -310,25 +327,33 @@ def build_html(sheet: Sheet, badges: Sequence[Badge], start: int = 0) -> str:
     parts = [f'<html><body style="--accent: {esc(sheet.color)}">']
     for first in range(0, len(badges), per):
         parts.append('<div class="s">')
-        for cell, badge in enumerate(badges[first:first + per]):
+        for cell, badge in enumerate(badges[first : first + per]):
             index = start + first + cell
             size = name_class(badge.name, sheet.layout)
-            parts.append(f'<div class="b c{cell}"><div class="n {size}" dir="{direction(badge.name)}">'
-                         f'{esc(badge.name)}</div>')
+            parts.append(
+                f'<div class="b c{cell}"><div class="n {size}" dir="{direction(badge.name)}">'
+                f"{esc(badge.name)}</div>"
+            )
             # pronouns, affiliation and the event share one element, a line each (white-space: pre-line):
             # each element costs as much as its text, and these three need no separate styling
-            meta = "\n".join(part for part in (badge.pronouns, _clip(badge.affiliation), sheet.event_line) if part)
+            meta = "\n".join(
+                part for part in (badge.pronouns, _clip(badge.affiliation), sheet.event_line) if part
+            )
             parts.append(f'<div class="m" dir="{direction(meta)}">{esc(meta)}</div>')
             if badge.qr_png:
                 parts.append(f'<img class="q" src="qr:{index}" alt="">')
-            parts.append(f'<div class="r {role}">{ribbons[role]}</div></div>' if (role := badge.role) in ribbons
-                         else f'<div class="r attendee">{ribbons["attendee"]}</div></div>')
+            parts.append(
+                f'<div class="r {role}">{ribbons[role]}</div></div>'
+                if (role := badge.role) in ribbons
+                else f'<div class="r attendee">{ribbons["attendee"]}</div></div>'
+            )
         parts.append("</div>")
     parts.append("</body></html>")
     return "".join(parts)
 
 
 # Rendering in this process
+
 
 class RenderError(Exception):
     """A sheet could not be rendered (a worker died, WeasyPrint failed)."""
@@ -347,7 +372,10 @@ def _weasy():
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
-    png, svg = EmailMessage(), EmailMessage()  # parsed once: building headers per image costs more than the image
+    png, svg = (
+        EmailMessage(),
+        EmailMessage(),
+    )  # parsed once: building headers per image costs more than the image
     png["Content-Type"], svg["Content-Type"] = "image/png", "image/svg+xml"
 
     class Fetcher(URLFetcher):
@@ -366,8 +394,11 @@ def _weasy():
     # WeasyPrint matches every element against its whole HTML5 user-agent stylesheet (hundreds of rules); ours
     # uses four elements and two directions, and the cascade takes a quarter less time with just these rules.
     # (`_ua_stylesheets` is WeasyPrint's own hook for it; were it renamed, sheets would only get slower.)
-    user_agent = CSS(string="html, body, div { display: block } img { overflow: hidden } "
-                            "[dir=rtl] { direction: rtl } [dir=ltr] { direction: ltr }", font_config=fonts)
+    user_agent = CSS(
+        string="html, body, div { display: block } img { overflow: hidden } "
+        "[dir=rtl] { direction: rtl } [dir=ltr] { direction: ltr }",
+        font_config=fonts,
+    )
 
     class BadgeHTML(HTML):
         def _ua_stylesheets(self, forms=False):
@@ -391,7 +422,8 @@ def render_pdf(sheet: Sheet, badges: Sequence[Badge]) -> bytes:
         fetcher.images, fetcher.start = [b.qr_png for b in badges], 0
         try:
             document = HTML(string=build_html(sheet, badges), url_fetcher=fetcher).render(
-                stylesheets=[_stylesheet(sheet.layout, sheet.crop_marks)], font_config=fonts)
+                stylesheets=[_stylesheet(sheet.layout, sheet.crop_marks)], font_config=fonts
+            )
             return document.write_pdf()
         finally:
             fetcher.images = ()
@@ -401,11 +433,13 @@ WARM_UP_NAMES = ("Warm Up", "Разогрев", "Προθέρμανση", "预�
 
 
 def warm_up() -> None:
-    """Load WeasyPrint and every font a badge may need (Latin, Cyrillic, Greek, CJK, Arabic, Hebrew, emoji) once,
-    so the first real sheet does not pay for it."""
+    """Load WeasyPrint and every font a badge may need (Latin, Cyrillic, Greek, CJK, Arabic, Hebrew, emoji)
+    once, so the first real sheet does not pay for it."""
     sheet = Sheet(DEFAULT_LAYOUT, "Warm-up · 0123456789", "#3b5bdb", {})
     for name, value in LAYOUTS.items():
-        badges = [Badge(n, "they/them", "Ünïcode", ROLES[i % 4], _warm_qr()) for i, n in enumerate(WARM_UP_NAMES)]
+        badges = [
+            Badge(n, "they/them", "Ünïcode", ROLES[i % 4], _warm_qr()) for i, n in enumerate(WARM_UP_NAMES)
+        ]
         render_pdf(sheet._replace(layout=name), badges[: value.per_sheet])
 
 
@@ -419,6 +453,7 @@ def _warm_qr() -> bytes:
 
 
 # Warm worker processes, for large runs: each renders a chunk, the chunks are merged in order.
+
 
 def _send(stream, payload: object) -> None:
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
@@ -434,14 +469,18 @@ def _receive(stream) -> object:
     data = stream.read(size)
     if len(data) < size:
         raise EOFError
-    return pickle.loads(data)  # noqa: S301 - our own worker, over its own pipe
+    return pickle.loads(data)
 
 
 class _Worker:
     def __init__(self) -> None:
         # -P: the script's folder stays off sys.path, so nothing here shadows a library module
-        self.proc = subprocess.Popen([sys.executable, "-P", str(Path(__file__).resolve())],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-P", str(Path(__file__).resolve())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+        )
         self.ready = self.broken = False
 
     def call(self, sheet: Sheet, badges: Sequence[Badge]) -> bytes:
@@ -461,10 +500,8 @@ class _Worker:
         return value
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError):  # already gone
             self.proc.stdin.close()  # the worker leaves its loop at end of input
-        except OSError:
-            pass  # already gone
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -474,7 +511,8 @@ class _Worker:
 
 
 class RenderPool:
-    """Warm worker processes. Several threads (two jobs at once) may share a pool: a chunk takes a free worker."""
+    """Warm worker processes. Several threads (two jobs at once) may share a pool: a chunk takes a free
+    worker."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -508,15 +546,21 @@ class RenderPool:
         finally:
             self._idle.put(worker)
 
-    def render(self, sheet: Sheet, badges: Sequence[Badge], *, chunk: int,
-               progress: Callable[[int], None] | None = None) -> bytes:
+    def render(
+        self,
+        sheet: Sheet,
+        badges: Sequence[Badge],
+        *,
+        chunk: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> bytes:
         """Render in chunks of whole sheets across the workers and merge them in order; `progress(done)` is
         called in the calling thread as chunks finish."""
         if sheet.layout not in LAYOUTS:
             raise RenderError(f"unknown layout {sheet.layout!r}")
         per = LAYOUTS[sheet.layout].per_sheet
         chunk = max(per, chunk - chunk % per)
-        parts = [badges[i:i + chunk] for i in range(0, len(badges), chunk)]
+        parts = [badges[i : i + chunk] for i in range(0, len(badges), chunk)]
         futures = {self._threads.submit(self._run, sheet, part): n for n, part in enumerate(parts)}
         pdfs: list[bytes | None] = [None] * len(parts)
         done = 0
@@ -585,6 +629,7 @@ def merge_pdfs(pdfs: Sequence[bytes]) -> bytes:
 
 # Preview
 
+
 def first_page_png(pdf: bytes, dpi: int = 60) -> bytes:
     """The first page as PNG (WeasyPrint 53+ no longer writes PNG): PDFium renders it in ~20 ms."""
     import pypdfium2 as pdfium
@@ -602,6 +647,7 @@ def first_page_png(pdf: bytes, dpi: int = 60) -> bytes:
 
 
 # The worker's side
+
 
 def _serve() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer

@@ -1,4 +1,4 @@
-"""Badge pages: the organiser's print page with its preview, the PDF itself, and background jobs' downloads."""
+"""Badge pages: the organiser's print page with its preview, the PDF, and background jobs' downloads."""
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,8 +17,14 @@ def _options(args) -> service.Options:
 
 
 def _pdf(data: bytes, filename: str, disposition: str = "inline") -> Response:
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'{disposition}; filename="{filename}"', "Cache-Control": "private, no-store"})
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.get("/e/<int:event_id>/badges")
@@ -26,33 +32,53 @@ def _pdf(data: bytes, filename: str, disposition: str = "inline") -> Response:
 def page(event_id: int):
     options = _options(request.args)
     data = service.get_badge_page(db.session, event_id=event_id, actor=current_user)
-    return render_template("badges/page.html", page=data, event=data.event, options=options,
-                           layouts=sheets.LAYOUTS, roles=sheets.ROLES, job_id=request.args.get("job", type=int),
-                           sync_limit=current_app.config.get("BADGE_SYNC_LIMIT", service.SYNC_LIMIT),
-                           form=FlaskForm())
+    return render_template(
+        "badges/page.html",
+        page=data,
+        event=data.event,
+        options=options,
+        layouts=sheets.LAYOUTS,
+        roles=sheets.ROLES,
+        job_id=request.args.get("job", type=int),
+        sync_limit=current_app.config.get("BADGE_SYNC_LIMIT", service.SYNC_LIMIT),
+        form=FlaskForm(),
+    )
 
 
 @bp.get("/e/<int:event_id>/badges.pdf")
 @login_required
 def pdf(event_id: int):
     options = _options(request.args)
-    printed = service.print_badges(db.session, event_id=event_id, actor=current_user, options=options,
-                                   now=clock.now(),
-                                   sync_limit=current_app.config.get("BADGE_SYNC_LIMIT", service.SYNC_LIMIT))
+    printed = service.print_badges(
+        db.session,
+        event_id=event_id,
+        actor=current_user,
+        options=options,
+        now=clock.now(),
+        sync_limit=current_app.config.get("BADGE_SYNC_LIMIT", service.SYNC_LIMIT),
+    )
     db.session.commit()
     if printed.job is not None:
         service.queue(printed.job)
-        flash(_("%(n)d badges are being built in the background; the download appears here when ready.",
-                n=printed.count), "success")
-        return redirect(url_for("badges.page", event_id=event_id, job=printed.job.id, **options.params()), 303)
+        flash(
+            _(
+                "%(n)d badges are being built in the background; the download appears here when ready.",
+                n=printed.count,
+            ),
+            "success",
+        )
+        return redirect(
+            url_for("badges.page", event_id=event_id, job=printed.job.id, **options.params()), 303
+        )
     return _pdf(printed.pdf, f"badges-{event_id}-{options.layout}.pdf")
 
 
 @bp.get("/e/<int:event_id>/badges/preview.png")
 @login_required
 def preview(event_id: int):
-    png = service.preview_png(db.session, event_id=event_id, actor=current_user, options=_options(request.args),
-                              now=clock.now())
+    png = service.preview_png(
+        db.session, event_id=event_id, actor=current_user, options=_options(request.args), now=clock.now()
+    )
     db.session.commit()  # tickets' QR codes made on the way are kept
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=60"})
 
@@ -63,7 +89,9 @@ def start_job(event_id: int):
     if not FlaskForm().validate_on_submit():
         raise errors.InvalidInput(_("The form expired; please try again."))
     options = _options(request.form)
-    job = service.start_job(db.session, event_id=event_id, actor=current_user, options=options, now=clock.now())
+    job = service.start_job(
+        db.session, event_id=event_id, actor=current_user, options=options, now=clock.now()
+    )
     db.session.commit()
     service.queue(job)
     return redirect(url_for("badges.page", event_id=event_id, job=job.id, **options.params()), 303)

@@ -12,7 +12,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from meetups import errors
@@ -137,11 +138,16 @@ def _decide(
 ) -> Outcome:
     if scanned_at < event.checkin_opens():
         return Outcome(ScanResult.not_open_yet, details={"opens_at": event.checkin_opens().isoformat()})
-    rsvp = (
+    rsvp = (  # one scan of a ticket at a time: its row stays locked until the commit
         None
         if code is None
-        else session.scalar(select(Rsvp).where(Rsvp.ticket_code == code).with_for_update())
-    )  # one scan of a ticket at a time
+        else session.scalar(
+            select(Rsvp)
+            .options(joinedload(Rsvp.member, innerjoin=True))
+            .where(Rsvp.ticket_code == code)
+            .with_for_update(of=Rsvp)
+        )
+    )
     if rsvp is None:
         return Outcome(ScanResult.unknown_ticket)
     if rsvp.event_id != event.id:
@@ -216,27 +222,26 @@ def check_in(
     when = _scan_time(scanned_at, now)
     outcome = _decide(session, event, scanner, parse_code(text), guests, when, now, client_scan_id)
     outcome.client_scan_id = client_scan_id
-    scan = Scan(
-        event_id=event.id,
-        client_scan_id=client_scan_id,
-        scanned_text=str(text)[:80],
-        result=outcome.result.value,
-        rsvp_id=outcome.rsvp.id if outcome.rsvp else None,
-        checkin_id=outcome.checkin.id if outcome.checkin else None,
-        scanned_at=when,
-        recorded_at=now,
-        scanned_by_id=scanner.member.id if scanner.member else None,
-        door_link_id=scanner.door_link.id if scanner.door_link else None,
-        device=scanner.device,
+    scan = {
+        "event_id": event.id,
+        "client_scan_id": client_scan_id,
+        "scanned_text": str(text)[:80],
+        "result": outcome.result.value,
+        "rsvp_id": outcome.rsvp.id if outcome.rsvp else None,
+        "checkin_id": outcome.checkin.id if outcome.checkin else None,
+        "scanned_at": when,
+        "recorded_at": now,
+        "scanned_by_id": scanner.member.id if scanner.member else None,
+        "door_link_id": scanner.door_link.id if scanner.door_link else None,
+        "device": scanner.device,
+    }
+    # The same client scan id racing in from a retry: the first one is recorded, the other answers as it did.
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    recorded = session.execute(
+        dialect_insert(Scan).values(**scan).on_conflict_do_nothing(index_elements=["event_id", "client_scan_id"])
     )
-    try:
-        with session.begin_nested():  # the same client scan id racing in from a retry: the first one wins
-            session.add(scan)
-    except IntegrityError:
-        replay = _replayed(session, event, client_scan_id)
-        if replay is None:
-            raise
-        return replay
+    if recorded.rowcount == 0:
+        return _replayed(session, event, client_scan_id) or outcome
     return outcome
 
 

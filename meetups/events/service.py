@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from meetups import errors
@@ -69,9 +69,22 @@ def can(session: Session, member: Member | None, event: Event, action: str) -> b
         raise ValueError(f"unknown action {action!r}")  # a typo must fail loudly, not read as "no"
     if member is None or not member.is_authenticated:
         return False
-    if member.is_admin or communities.get_role(session, member, event.community) is CommunityRole.organiser:
+    if member.is_admin:
         return True
-    return any(action in GRANTS[role] for role in _staff_roles(session, member, event))
+    # The member's community role and event roles in one round trip: every scan at the door asks this.
+    rows = session.execute(
+        union_all(
+            select(literal("community"), cast(Membership.role, String)).where(
+                Membership.community_id == event.community_id, Membership.member_id == member.id
+            ),
+            select(literal("event"), cast(EventStaff.role, String)).where(
+                EventStaff.event_id == event.id, EventStaff.member_id == member.id
+            ),
+        )
+    ).all()
+    if ("community", CommunityRole.organiser.value) in rows:
+        return True
+    return any(action in GRANTS[StaffRole(role)] for kind, role in rows if kind == "event")
 
 
 def ensure_can(session: Session, member: Member | None, event: Event, action: str) -> None:

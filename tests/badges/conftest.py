@@ -1,5 +1,5 @@
-"""Badge fixtures: an event with people going (names in many scripts), its staff, and the tools that read a PDF
-the way a person or a door scanner would (poppler's pdftoppm/pdftotext, zxing-cpp)."""
+"""Badge fixtures: an event with people going (names in many scripts), its staff, and the tools that read a
+PDF the way a person or a door scanner would (poppler's pdftoppm/pdftotext, zxing-cpp)."""
 
 from __future__ import annotations
 
@@ -60,22 +60,32 @@ def decode_pages(pdf: bytes, dpi: int = 150) -> list[list[str]]:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder, "in.pdf")
         source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(source), str(Path(folder, "p"))],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(source), str(Path(folder, "p"))],
+            check=True,
+            capture_output=True,
+        )
         pages = sorted(Path(folder).glob("p-*.png"), key=lambda p: int(p.stem.split("-")[-1]))
-        return [sorted(r.text for r in zxingcpp.read_barcodes(Image.open(page),
-                                                              formats=zxingcpp.BarcodeFormat.QRCode))
-                for page in pages]
+        return [
+            sorted(
+                r.text
+                for r in zxingcpp.read_barcodes(Image.open(page), formats=zxingcpp.BarcodeFormat.QRCode)
+            )
+            for page in pages
+        ]
 
 
 def pdf_text(pdf: bytes, *, raw: bool = False) -> str:
-    """The text as pdftotext reads it: in reading order (right-to-left runs put back in logical order), or `raw`
-    in drawing order, which keeps a hyphen where a long name wrapped."""
+    """The text as pdftotext reads it: in reading order (right-to-left runs put back in logical order), or
+    `raw` in drawing order, which keeps a hyphen where a long name wrapped."""
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder, "in.pdf")
         source.write_bytes(pdf)
-        return subprocess.run(["pdftotext", *(["-raw"] if raw else []), "-enc", "UTF-8", str(source), "-"],
-                              check=True, capture_output=True).stdout.decode()
+        return subprocess.run(
+            ["pdftotext", *(["-raw"] if raw else []), "-enc", "UTF-8", str(source), "-"],
+            check=True,
+            capture_output=True,
+        ).stdout.decode()
 
 
 BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
@@ -87,8 +97,9 @@ def squeeze(text: str) -> str:
 
 
 def page_count(pdf: bytes) -> int:
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
@@ -103,8 +114,16 @@ class Party:
 
 def add_going(session, event: Event, name: str, **member) -> Rsvp:
     person = make_member(session, name=name, **member)
-    rsvp = Rsvp(event=event, member=person, status=RsvpStatus.going, guests=0, ticket_code=new_ticket_code(),
-                answers={}, created_at=BASE_TIME, updated_at=BASE_TIME)
+    rsvp = Rsvp(
+        event=event,
+        member=person,
+        status=RsvpStatus.going,
+        guests=0,
+        ticket_code=new_ticket_code(),
+        answers={},
+        created_at=BASE_TIME,
+        updated_at=BASE_TIME,
+    )
     session.add(rsvp)
     session.flush()
     return rsvp
@@ -119,12 +138,21 @@ def party(session) -> Party:
     event = make_event(session, community=community, title="PyCon Berlin", capacity=None)
     volunteer = make_member(session, name="Vera Volunteer")
     make_staff(session, event, volunteer, StaffRole.volunteer)
-    question = Question(event_id=event.id, position=0, kind=QuestionKind.short_text,
-                        label="Company or affiliation", options=[], is_required=False, builtin="affiliation")
+    question = Question(
+        event_id=event.id,
+        position=0,
+        kind=QuestionKind.short_text,
+        label="Company or affiliation",
+        options=[],
+        is_required=False,
+        builtin="affiliation",
+    )
     session.add(question)
     session.flush()
-    rsvps = [add_going(session, event, name, pronouns="she/her" if key == "latin" else "")
-             for key, name in NAMES.items()]
+    rsvps = [
+        add_going(session, event, name, pronouns="she/her" if key == "latin" else "")
+        for key, name in NAMES.items()
+    ]
     rsvps[0].answers = {str(question.id): "ACME Corp"}
     session.flush()
     return Party(event, organiser, volunteer, rsvps)

@@ -27,6 +27,7 @@ def _prints(session, event) -> int:
 
 # Who may print
 
+
 def _endpoints(party, job_id: int, rsvp_id: int) -> list[tuple[str, str, dict | None]]:
     e = party.event.id
     return [
@@ -43,9 +44,17 @@ def _endpoints(party, job_id: int, rsvp_id: int) -> list[tuple[str, str, dict | 
 
 @pytest.fixture
 def done_job(session, party, now):
-    job = BadgeJob(event_id=party.event.id, requested_by_id=party.organiser.id, params={"layout": "a4-2x4",
-                   "who": "all", "crop_marks": False}, status=JobStatus.done, total=1, done_count=1,
-                   pdf=b"%PDF-1.7 test", created_at=now, finished_at=now)
+    job = BadgeJob(
+        event_id=party.event.id,
+        requested_by_id=party.organiser.id,
+        params={"layout": "a4-2x4", "who": "all", "crop_marks": False},
+        status=JobStatus.done,
+        total=1,
+        done_count=1,
+        pdf=b"%PDF-1.7 test",
+        created_at=now,
+        finished_at=now,
+    )
     session.add(job)
     session.flush()
     return job
@@ -90,19 +99,27 @@ def test_volunteers_reprint_one_badge_at_the_door_but_no_sheets(client, session,
     response = client.get(f"/e/{party.event.id}/badges.pdf?layout=a6&who=rsvp:{one.id}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert page_count(response.data) == 1
-    assert client.get(f"/e/{party.event.id}/badges.pdf?who=rsvp:{one.id},{party.rsvps[2].id}").status_code == 403
+    assert (
+        client.get(f"/e/{party.event.id}/badges.pdf?who=rsvp:{one.id},{party.rsvps[2].id}").status_code == 403
+    )
     assert client.get(f"/e/{party.event.id}/badges.pdf?who=all").status_code == 403
 
 
 def test_a_volunteer_of_another_event_cannot_reprint_here(client, session, login, party):
     other = make_event(session, community=party.event.community)
     make_staff(session, other, login(make_member(session)), StaffRole.volunteer)
-    assert client.get(f"/e/{party.event.id}/badges.pdf?layout=a6&who=rsvp:{party.rsvps[0].id}").status_code == 403
+    assert (
+        client.get(f"/e/{party.event.id}/badges.pdf?layout=a6&who=rsvp:{party.rsvps[0].id}").status_code
+        == 403
+    )
 
 
 # What gets printed
 
-def test_organiser_downloads_everyone_going_with_scannable_tickets(client, session, login, party, now, pdf_tools):
+
+def test_organiser_downloads_everyone_going_with_scannable_tickets(
+    client, session, login, party, now, pdf_tools
+):
     login(party.organiser)
 
     response = client.get(f"/e/{party.event.id}/badges.pdf")
@@ -110,9 +127,15 @@ def test_organiser_downloads_everyone_going_with_scannable_tickets(client, sessi
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "badges-" in response.headers["Content-Disposition"]
     pages = decode_pages(response.data)
-    assert sorted(sum(pages, [])) == _urls(party.rsvps)  # the volunteer (staff, no RSVP) has no QR
-    assert all(url == ticket_url(r.ticket_code, BASE) for url, r in zip(_urls(party.rsvps), sorted(
-        party.rsvps, key=lambda r: f"{BASE}/t/{r.ticket_code}"), strict=True))
+    assert sorted(url for page in pages for url in page) == _urls(
+        party.rsvps
+    )  # the volunteer (staff, no RSVP) has no QR
+    assert all(
+        url == ticket_url(r.ticket_code, BASE)
+        for url, r in zip(
+            _urls(party.rsvps), sorted(party.rsvps, key=lambda r: f"{BASE}/t/{r.ticket_code}"), strict=True
+        )
+    )
     text = squeeze(pdf_text(response.data))
     for name in [*NAMES.values(), party.volunteer.name]:
         if "🎉" not in name:
@@ -147,22 +170,38 @@ def test_a_role_prints_only_that_role(client, session, login, party, now, pdf_to
     assert "SPEAKER" in pdf_text(response.data).upper()
 
 
-def test_chosen_rsvps_print_in_the_order_given_and_only_going_ones(client, session, login, party, now, pdf_tools):
+def test_chosen_rsvps_print_in_the_order_given_and_only_going_ones(
+    client, session, login, party, now, pdf_tools
+):
     first, second, gone = party.rsvps[3], party.rsvps[4], party.rsvps[5]
     gone.status, gone.ticket_code = RsvpStatus.cancelled, None
     session.flush()
     login(party.organiser)
 
-    response = client.get(f"/e/{party.event.id}/badges.pdf?who=rsvp:{second.id},{first.id},{gone.id}&layout=a6")
+    response = client.get(
+        f"/e/{party.event.id}/badges.pdf?who=rsvp:{second.id},{first.id},{gone.id}&layout=a6"
+    )
 
-    assert [p for p in decode_pages(response.data)] == [[f"{BASE}/t/{second.ticket_code}"],
-                                                         [f"{BASE}/t/{first.ticket_code}"]]
+    assert [p for p in decode_pages(response.data)] == [
+        [f"{BASE}/t/{second.ticket_code}"],
+        [f"{BASE}/t/{first.ticket_code}"],
+    ]
     lone = client.get(f"/e/{party.event.id}/badges.pdf?who=rsvp:{gone.id}&layout=a6")
     assert lone.status_code == 422 and "only people who are going" in lone.text
 
 
-@pytest.mark.parametrize("query", ["layout=a0", "who=everyone", "who=role:king", "who=rsvp:", "who=rsvp:1;2",
-                                   "who=rsvp:99999999999", "crop_marks=maybe&who=rsvp:x"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "layout=a0",
+        "who=everyone",
+        "who=role:king",
+        "who=rsvp:",
+        "who=rsvp:1;2",
+        "who=rsvp:99999999999",
+        "crop_marks=maybe&who=rsvp:x",
+    ],
+)
 def test_bad_choices_get_a_clear_answer_not_an_error_page(client, session, login, party, query):
     login(party.organiser)
     response = client.get(f"/e/{party.event.id}/badges.pdf?{query}")
@@ -180,6 +219,7 @@ def test_an_unknown_event_is_not_found(client, session, login, party):
 
 # The page
 
+
 def test_page_offers_layouts_counts_and_a_preview(client, session, login, party, now, pdf_tools):
     login(party.organiser)
     make_staff(session, party.event, party.rsvps[0].member, StaffRole.speaker)
@@ -187,14 +227,25 @@ def test_page_offers_layouts_counts_and_a_preview(client, session, login, party,
     page = client.get(f"/e/{party.event.id}/badges?who=role:speaker&layout=a6&crop_marks=1")
 
     assert page.status_code == 200
-    for text in ("A4, 8 per sheet", "US Letter", "Avery 5392", "A6", "Crop marks", "Everyone going (10)",
-                 "Not printed yet (10)", "Speakers (1)", "Volunteers (1)"):
+    for text in (
+        "A4, 8 per sheet",
+        "US Letter",
+        "Avery 5392",
+        "A6",
+        "Crop marks",
+        "Everyone going (10)",
+        "Not printed yet (10)",
+        "Speakers (1)",
+        "Volunteers (1)",
+    ):
         assert text in page.text
     assert 'value="role:speaker" selected' in page.text
     preview = client.get(f"/e/{party.event.id}/badges/preview.png?who=role:speaker&layout=a6")
     assert preview.status_code == 200 and preview.mimetype == "image/png" and preview.data[:4] == b"\x89PNG"
     assert _prints(session, party.event) == 0  # a preview is not a print
-    assert client.get(f"/e/{party.event.id}/badges/preview.png?who=role:speaker&layout=a6").data == preview.data
+    assert (
+        client.get(f"/e/{party.event.id}/badges/preview.png?who=role:speaker&layout=a6").data == preview.data
+    )
 
 
 def test_page_runs_a_fixed_number_of_queries(client, session, login, party, app):
@@ -221,9 +272,10 @@ def test_page_runs_a_fixed_number_of_queries(client, session, login, party, app)
 
 # Background jobs for large sheets
 
-def test_a_large_sheet_is_built_in_the_background_with_progress(client, session, login, party, app, now,
-                                                                monkeypatch, immediate_jobs, render_pool,
-                                                                pdf_tools):
+
+def test_a_large_sheet_is_built_in_the_background_with_progress(
+    client, session, login, party, app, now, monkeypatch, immediate_jobs, render_pool, pdf_tools
+):
     monkeypatch.setitem(app.config, "BADGE_SYNC_LIMIT", 4)
     login(party.organiser)
 
@@ -241,28 +293,41 @@ def test_a_large_sheet_is_built_in_the_background_with_progress(client, session,
     assert "Building 10 badges" in page.text and "Download PDF" in page.text
     pdf = client.get(status["download_url"])
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    assert sorted(sum(decode_pages(pdf.data), [])) == _urls(party.rsvps)
+    assert sorted(url for page in decode_pages(pdf.data) for url in page) == _urls(party.rsvps)
     assert _prints(session, party.event) == job.total
 
 
-def test_the_api_starts_a_job_and_reports_its_progress(client, session, login, party, now, immediate_jobs,
-                                                       render_pool):
+def test_the_api_starts_a_job_and_reports_its_progress(
+    client, session, login, party, now, immediate_jobs, render_pool
+):
     login(party.organiser)
-    token = client.get(f"/e/{party.event.id}/badges").text.split('name="csrf-token" content="')[1].split('"')[0]
+    token = (
+        client.get(f"/e/{party.event.id}/badges").text.split('name="csrf-token" content="')[1].split('"')[0]
+    )
 
-    response = client.post(f"/api/v1/events/{party.event.id}/badge-jobs", headers={"X-CSRFToken": token},
-                           json={"layout": "letter-2x3", "who": "role:volunteer", "crop_marks": True})
+    response = client.post(
+        f"/api/v1/events/{party.event.id}/badge-jobs",
+        headers={"X-CSRFToken": token},
+        json={"layout": "letter-2x3", "who": "role:volunteer", "crop_marks": True},
+    )
 
     assert response.status_code == 202, response.text
     job = response.json["job"]
-    assert job["status"] == "done" and job["total"] == 1 and job["layout"] == "letter-2x3" and job["crop_marks"]
+    assert (
+        job["status"] == "done" and job["total"] == 1 and job["layout"] == "letter-2x3" and job["crop_marks"]
+    )
     assert client.get(job["download_url"]).status_code == 200
 
 
 def test_a_job_whose_people_all_left_fails_with_a_reason(client, session, login, party, now, immediate_jobs):
     login(party.organiser)
-    job = service.start_job(session, event_id=party.event.id, actor=party.organiser,
-                            options=service.parse_options("a6", f"rsvp:{party.rsvps[0].id}"), now=now)
+    job = service.start_job(
+        session,
+        event_id=party.event.id,
+        actor=party.organiser,
+        options=service.parse_options("a6", f"rsvp:{party.rsvps[0].id}"),
+        now=now,
+    )
     party.rsvps[0].status, party.rsvps[0].ticket_code = RsvpStatus.cancelled, None
     session.flush()
 
@@ -275,8 +340,17 @@ def test_a_job_whose_people_all_left_fails_with_a_reason(client, session, login,
 
 def test_pressing_twice_joins_the_job_under_way(session, party, now):
     options = service.parse_options("a4-2x4", "all")
-    first = service.start_job(session, event_id=party.event.id, actor=party.organiser, options=options, now=now)
-    second = service.start_job(session, event_id=party.event.id, actor=party.organiser, options=options, now=now)
-    other = service.start_job(session, event_id=party.event.id, actor=party.organiser,
-                              options=service.parse_options("a6", "all"), now=now)
+    first = service.start_job(
+        session, event_id=party.event.id, actor=party.organiser, options=options, now=now
+    )
+    second = service.start_job(
+        session, event_id=party.event.id, actor=party.organiser, options=options, now=now
+    )
+    other = service.start_job(
+        session,
+        event_id=party.event.id,
+        actor=party.organiser,
+        options=service.parse_options("a6", "all"),
+        now=now,
+    )
     assert first.id == second.id != other.id

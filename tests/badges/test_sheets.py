@@ -1,8 +1,8 @@
 """The renderer alone: every layout scans, names fit and read back in every script, chunks merge in order."""
 
 import io
-import re
 import os
+import re
 import signal
 
 import pytest
@@ -14,14 +14,18 @@ from tests.badges.conftest import NAMES, decode_pages, page_count, pdf_text, squ
 
 BASE = "http://meetups.test"
 LABELS = {"attendee": "Attendee", "speaker": "Speaker", "volunteer": "Volunteer", "organiser": "Organiser"}
-LONG_NAME = ("Maximilian Alexander Friedrich Wilhelm von Hohenzollern-Sigmaringen und "
-             "Wolfeschlegelsteinhausenbergerdorff")  # 100 characters: the longest name a member can have
+LONG_NAME = (
+    "Maximilian Alexander Friedrich Wilhelm von Hohenzollern-Sigmaringen und "
+    "Wolfeschlegelsteinhausenbergerdorff"
+)  # 100 characters: the longest name a member can have
 
 
 def _badges(names: list[str]) -> tuple[list[sheets.Badge], list[str]]:
     urls = [f"{BASE}/t/test-ticket-{n:04d}-abcdefgh" for n in range(len(names))]
-    badges = [sheets.Badge(name, "they/them", "ACME", sheets.ROLES[n % 4], make_qr(url)[0])
-              for n, (name, url) in enumerate(zip(names, urls, strict=True))]
+    badges = [
+        sheets.Badge(name, "they/them", "ACME", sheets.ROLES[n % 4], make_qr(url)[0])
+        for n, (name, url) in enumerate(zip(names, urls, strict=True))
+    ]
     return badges, urls
 
 
@@ -52,7 +56,9 @@ def test_a4_sheet_holds_eight_badges_of_90_by_55_mm():
 
 def test_a6_with_crop_marks_prints_them_outside_the_badge():
     plain = PdfReader(io.BytesIO(sheets.render_pdf(_sheet("a6"), _badges(["Li"])[0]))).pages[0].mediabox
-    marked = PdfReader(io.BytesIO(sheets.render_pdf(_sheet("a6", True), _badges(["Li"])[0]))).pages[0].mediabox
+    marked = (
+        PdfReader(io.BytesIO(sheets.render_pdf(_sheet("a6", True), _badges(["Li"])[0]))).pages[0].mediabox
+    )
     assert float(marked.width) > float(plain.width) and float(marked.height) > float(plain.height)
 
 
@@ -62,15 +68,25 @@ def test_short_names_print_large_and_the_longest_small(layout):
     assert sheets.name_class("王小明", layout) == "n1"
     assert sheets.name_class(LONG_NAME, layout) == "n5"
     # a hyphen is a place to wrap: a long double-barrelled name need not shrink to the smallest size
-    assert sheets.name_class("Maximilian Alexander von Hohenzollern-Sigmaringen", layout) in ("n1", "n2", "n3")
+    assert sheets.name_class("Maximilian Alexander von Hohenzollern-Sigmaringen", layout) in (
+        "n1",
+        "n2",
+        "n3",
+    )
     sizes = list(sheets.NAME_SIZES)
     assert sizes.index(sheets.name_class("Anna Müller", layout)) <= sizes.index(
-        sheets.name_class("Anna-Katharina Müller-Lüdenscheidt", layout))
+        sheets.name_class("Anna-Katharina Müller-Lüdenscheidt", layout)
+    )
 
 
 def test_names_are_never_cut(pdf_tools):
-    names = ["Li", "A", LONG_NAME, "Bartholomew-Maximiliano Featherstonehaugh-Cholmondeley",
-             "Hubert Blaine Wolfeschlegelsteinhausenbergerdorff Sr."]
+    names = [
+        "Li",
+        "A",
+        LONG_NAME,
+        "Bartholomew-Maximiliano Featherstonehaugh-Cholmondeley",
+        "Hubert Blaine Wolfeschlegelsteinhausenbergerdorff Sr.",
+    ]
     pdf = sheets.render_pdf(_sheet("a4-2x4"), _badges(names)[0])
     text = squeeze(pdf_text(pdf, raw=True))
     for name in names:
@@ -92,7 +108,9 @@ def _fonts(pdf: bytes) -> dict[str, str]:
     for page in PdfReader(io.BytesIO(pdf)).pages:
         for ref in page["/Resources"]["/Font"].values():
             font = ref.get_object()
-            fonts[str(font["/BaseFont"]).split("+")[-1]] = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+            fonts[str(font["/BaseFont"]).split("+")[-1]] = (
+                font["/ToUnicode"].get_object().get_data().decode("latin-1")
+            )
     return fonts
 
 
@@ -106,12 +124,14 @@ def test_scripts_come_from_real_fonts_not_boxes():
 
 def _drawn(cmap: str) -> set[str]:
     """The characters a font's ToUnicode map says it draws."""
-    return {bytes.fromhex(text).decode("utf-16-be") for _glyph, text in re.findall(r"<([0-9a-f]+)> <([0-9a-f]+)>",
-                                                                                     cmap.lower())}
+    return {
+        bytes.fromhex(text).decode("utf-16-be")
+        for _glyph, text in re.findall(r"<([0-9a-f]+)> <([0-9a-f]+)>", cmap.lower())
+    }
 
 
 def test_digits_never_come_from_the_emoji_font():
-    """BENCHMARKS.md's pitfall: with the emoji font named in the CSS, ASCII digits (the date) are drawn from it."""
+    """BENCHMARKS.md's pitfall: with the emoji font named in the CSS, ASCII digits (the date) come from it."""
     fonts = _fonts(sheets.render_pdf(_sheet("a4-2x4"), _badges(["Zoë 🎉 Smith 2030"])[0]))
     emoji = set().union(*(_drawn(cmap) for name, cmap in fonts.items() if "Emoji" in name))
     others = set().union(*(_drawn(cmap) for name, cmap in fonts.items() if "Emoji" not in name))
@@ -140,7 +160,7 @@ def test_pool_renders_chunks_in_parallel_and_merges_them_in_order(pdf_tools, ren
     assert page_count(pdf) == 4
     pages = decode_pages(pdf)
     assert [len(p) for p in pages] == [8, 8, 8, 3]
-    assert pages == [sorted(urls[i:i + 8]) for i in range(0, 27, 8)]
+    assert pages == [sorted(urls[i : i + 8]) for i in range(0, 27, 8)]
     assert sorted(seen)[-1] == 27 and len(seen) == 4
 
 

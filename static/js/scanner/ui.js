@@ -81,6 +81,12 @@ export class Ui {
     strip.className = `last-result last-${view.kind}`;
     $("last-text").textContent = `${ICON[view.kind]} ${view.title}${view.detail ? " · " + view.detail : ""}`;
     $("last-undo").hidden = answer.result !== "ok";
+    const reprint = $("last-reprint");
+    if (reprint) {
+      const rsvpId = answer.attendee && answer.attendee.rsvp_id;
+      reprint.hidden = !(answer.result === "ok" && rsvpId && !answer.local);
+      if (rsvpId) reprint.href = reprint.dataset.url.replace("RSVP_ID", String(rsvpId));
+    }
   }
 
   undone(last) {
@@ -89,6 +95,7 @@ export class Ui {
     $("last-result").className = "last-result last-undone";
     $("last-undo").hidden = true;
     $("answer-undo").hidden = true;
+    if ($("last-reprint")) $("last-reprint").hidden = true;
     if (!$("answer").hidden) {
       $("answer-title").textContent = t("undone", { name });
       $("answer").className = "answer answer-undone";

@@ -8,7 +8,7 @@ from apiflask import APIFlask
 from flask import has_request_context, request, session
 from flask_login import current_user
 
-from meetups import api, clock, config, errors, templating
+from meetups import api, config, errors, templating
 from meetups.extensions import babel, csrf, db, harden_sqlite, limiter, login_manager, migrate
 from meetups.notify import jobs
 from meetups.notify import service as notify
@@ -31,24 +31,44 @@ def _blueprints():
     from meetups.rsvps import views as rsvps_views
 
     return [
-        (events_views.bp, None), (communities_views.bp, None), (accounts_views.bp, None), (rsvps_views.bp, None),
-        (accounts_api.bp, "/api/v1"), (communities_api.bp, "/api/v1"), (events_api.bp, "/api/v1"),
-        (rsvps_api.bp, "/api/v1"), (checkin_views.bp, None), (checkin_api.bp, "/api/v1"),
-        (calendars_views.bp, None), (calendars_api.bp, "/api/v1"),
-        (badges_views.bp, None), (badges_api.bp, "/api/v1"),
+        (events_views.bp, None),
+        (communities_views.bp, None),
+        (accounts_views.bp, None),
+        (rsvps_views.bp, None),
+        (accounts_api.bp, "/api/v1"),
+        (communities_api.bp, "/api/v1"),
+        (events_api.bp, "/api/v1"),
+        (rsvps_api.bp, "/api/v1"),
+        (checkin_views.bp, None),
+        (checkin_api.bp, "/api/v1"),
+        (calendars_views.bp, None),
+        (calendars_api.bp, "/api/v1"),
+        (badges_views.bp, None),
+        (badges_api.bp, "/api/v1"),
     ]
 
 
 def create_app(overrides: dict | None = None) -> APIFlask:
-    app = APIFlask(__name__, title="Meetups API", version="1", spec_path="/api/v1/openapi.json",
-                   docs_path="/api/v1/docs", json_errors=False, template_folder="../templates",
-                   static_folder="../static", instance_relative_config=True)
+    app = APIFlask(
+        __name__,
+        title="Meetups API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+        json_errors=False,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
     app.request_class = api.ApiRequest
     app.config.from_mapping(config.from_env())
     app.config.from_mapping(overrides or {})
     app.config.update(VALIDATION_ERROR_STATUS_CODE=422, AUTO_404_RESPONSE=False)
-    app.config.update(SECURITY_SCHEMES=api.SECURITY_SCHEMES, HTTP_ERROR_SCHEMA=errors.ERROR_SCHEMA,
-                      VALIDATION_ERROR_SCHEMA=errors.ERROR_SCHEMA)  # the OpenAPI document tells the truth
+    app.config.update(
+        SECURITY_SCHEMES=api.SECURITY_SCHEMES,
+        HTTP_ERROR_SCHEMA=errors.ERROR_SCHEMA,
+        VALIDATION_ERROR_SCHEMA=errors.ERROR_SCHEMA,
+    )  # the OpenAPI document tells the truth
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
@@ -115,7 +135,7 @@ def _select_locale() -> str:
 def _load_member(session_id: str):
     from meetups.accounts.models import Member
 
-    member_id, _sep, fingerprint = session_id.partition(":")
+    member_id, _sep, _fingerprint = session_id.partition(":")  # get_id() checks the fingerprint below
     if not member_id.isdigit():
         return None
     member = db.session.get(Member, int(member_id))

@@ -6,11 +6,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time, get_timezone_name
-from flask import Flask, url_for
+from flask import Flask
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from meetups import clock, markdown
 from meetups.extensions import db
@@ -86,7 +85,6 @@ def builtin_label(question) -> str:
         "affiliation": _("Company or affiliation"),
     }
     return labels.get(question.builtin, question.label)
-
 
 
 def rsvp_status_label(status) -> str:

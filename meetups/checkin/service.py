@@ -238,7 +238,9 @@ def check_in(
     # The same client scan id racing in from a retry: the first one is recorded, the other answers as it did.
     dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     recorded = session.execute(
-        dialect_insert(Scan).values(**scan).on_conflict_do_nothing(index_elements=["event_id", "client_scan_id"])
+        dialect_insert(Scan)
+        .values(**scan)
+        .on_conflict_do_nothing(index_elements=["event_id", "client_scan_id"])
     )
     if recorded.rowcount == 0:
         return _replayed(session, event, client_scan_id) or outcome

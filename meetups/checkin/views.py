@@ -1,4 +1,5 @@
-"""Door pages: the member's ticket, the volunteers' scanner, and door links for volunteers without accounts."""
+"""Door pages: the member's ticket, the volunteers' scanner, and door links for volunteers without an
+account."""
 
 import json
 from pathlib import Path
@@ -34,9 +35,15 @@ def ticket(code: str):
     rsvp = service.get_ticket(db.session, code)
     qr = tickets.get_qr(db.session, code, now=clock.now()) if rsvp.valid_ticket_code else None
     db.session.commit()  # keeps the QR made on first view
-    response = make_response(render_template("checkin/ticket.html", rsvp=rsvp, event=rsvp.event,
-                                             qr_svg=Markup(qr.svg) if qr else None,  # noqa: S704 — segno's own SVG
-                                             url=tickets.ticket_url(code)))
+    response = make_response(
+        render_template(
+            "checkin/ticket.html",
+            rsvp=rsvp,
+            event=rsvp.event,
+            qr_svg=Markup(qr.svg) if qr else None,
+            url=tickets.ticket_url(code),
+        )
+    )
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the URL is the secret
@@ -44,7 +51,7 @@ def ticket(code: str):
 
 
 def _scanner_for_page(event_id: int):
-    """Staff through their login; a door link through ?door=<token> once, then kept in this browser session."""
+    """Staff through their login; a door link through ?door=<token> once, then kept in the browser session."""
     if token := request.args.get("door"):
         session["door_token"] = token
     token = session.get("door_token")
@@ -62,8 +69,9 @@ def scanner(event_id: int):
     if request.args.get("door"):
         return redirect(url_for("checkin.scanner", event_id=event_id))  # keep the token out of history
     event = service.get_scannable_event(db.session, event_id, who, clock.now())
-    response = make_response(render_template("checkin/scanner.html", event=event, door_token=door_token,
-                                             scanner=who))
+    response = make_response(
+        render_template("checkin/scanner.html", event=event, door_token=door_token, scanner=who)
+    )
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
@@ -84,8 +92,14 @@ def scanner_manifest(event_id: int):
     with open(Path(current_app.static_folder) / "manifest.webmanifest", encoding="utf-8") as file:
         manifest = json.load(file)
     start = url_for("checkin.scanner", event_id=event_id)
-    manifest.update(id=start, start_url=start, scope=start, name=_("Meetups check-in"),
-                    short_name=_("Check-in"), description=_("Scan tickets at the door, online or offline."))
+    manifest.update(
+        id=start,
+        start_url=start,
+        scope=start,
+        name=_("Meetups check-in"),
+        short_name=_("Check-in"),
+        description=_("Scan tickets at the door, online or offline."),
+    )
     response = make_response(json.dumps(manifest, ensure_ascii=False))
     response.mimetype = "application/manifest+json"
     return response
@@ -98,16 +112,23 @@ def door_links(event_id: int):
     events.ensure_can(db.session, current_user, event, "manage")
     form, new_link = DoorLinkForm(), None
     if form.validate_on_submit():
-        link, token = service.create_door_link(db.session, event=event, actor=current_user, label=form.label.data,
-                                               now=clock.now())
+        link, token = service.create_door_link(
+            db.session, event=event, actor=current_user, label=form.label.data, now=clock.now()
+        )
         db.session.commit()
         url = f"{current_app.config['BASE_URL']}{url_for('checkin.scanner', event_id=event.id)}?door={token}"
-        png, svg = tickets.make_qr(url)
-        new_link = {"link": link, "url": url, "qr_svg": Markup(svg)}  # noqa: S704 — segno's own SVG
+        _png, svg = tickets.make_qr(url)
+        new_link = {"link": link, "url": url, "qr_svg": Markup(svg)}
     elif request.method == "POST":
         raise errors.InvalidInput.from_form(form)
-    return render_template("checkin/door_links.html", event=event, form=form, new_link=new_link,
-                           links=service.list_door_links(db.session, event), revoke_form=RevokeForm())
+    return render_template(
+        "checkin/door_links.html",
+        event=event,
+        form=form,
+        new_link=new_link,
+        links=service.list_door_links(db.session, event),
+        revoke_form=RevokeForm(),
+    )
 
 
 @bp.post("/e/<int:event_id>/door-links/<int:link_id>/revoke")
@@ -116,7 +137,9 @@ def revoke_door_link(event_id: int, link_id: int):
     if not RevokeForm().validate_on_submit():
         raise errors.InvalidInput(_("Please try again."))
     event = events.get_event(db.session, event_id, current_user)
-    link = service.revoke_door_link(db.session, event=event, actor=current_user, link_id=link_id, now=clock.now())
+    link = service.revoke_door_link(
+        db.session, event=event, actor=current_user, link_id=link_id, now=clock.now()
+    )
     db.session.commit()
     flash(_("The door link “%(label)s” no longer works.", label=link.label), "success")
     return redirect(url_for("checkin.door_links", event_id=event_id))

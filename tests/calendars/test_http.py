@@ -1,8 +1,6 @@
 """Feeds over HTTP: content type, validators and 304s that build nothing, gzip, caching headers, and the
 VEVENT cache that keeps a big feed cheap without ever serving a stale entry."""
 
-# ruff: noqa: RUF001 — Cyrillic and Arabic-Indic text is the point of these tests
-
 import gzip
 from datetime import UTC, datetime, timedelta
 

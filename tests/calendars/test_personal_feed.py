@@ -1,8 +1,6 @@
 """The personal feed: my RSVPs as calendar apps should show them, nothing about anyone else, a secret link
 that a reset kills at once, and the community-events setting."""
 
-# ruff: noqa: RUF001 — Cyrillic and Arabic-Indic text is the point of these tests
-
 import re
 from datetime import timedelta
 

@@ -90,6 +90,12 @@ def main() -> None:
     parser.add_argument("--scanners", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="seconds between one scanner's scans (0: as fast as the server answers)",
+    )
     args = parser.parse_args()
     base = (
         os.environ.get("MEETUPS_BENCH_DATABASE_URL", PG_DEFAULT)
@@ -112,6 +118,8 @@ def main() -> None:
             def run_scanner(index: int) -> list[tuple[int, float, str]]:
                 http = requests.Session()
                 headers = {"Authorization": f"Bearer {tokens[index]}"}
+                if args.pace:  # volunteers do not all scan in the same instant
+                    time.sleep(random.Random(index).uniform(0, args.pace))
                 seen = []
                 for n, code in enumerate(work[index]):
                     started = time.perf_counter()
@@ -122,6 +130,8 @@ def main() -> None:
                         json={"code": f"{url}/t/{code}", "client_scan_id": f"s{index}-{n}"},
                     )
                     elapsed = time.perf_counter() - started
+                    if args.pace:
+                        time.sleep(max(0.0, args.pace - elapsed))
                     seen.append(
                         (
                             response.status_code,
@@ -154,7 +164,10 @@ def main() -> None:
         engine.dispose()
     latencies = sorted(e * 1000 for _s, e, _r in results)
     outcome = {k: sum(1 for *_x, r in results if r == k) for k in ("ok", "already_checked_in")}
-    print(f"database             {args.database}, {args.workers} gunicorn workers, {args.scanners} scanners")
+    pace = f"one scan per {args.pace:g} s each" if args.pace else "back to back"
+    print(
+        f"database             {args.database}, {args.workers} gunicorn workers, {args.scanners} scanners, {pace}"
+    )
     print(f"tickets / scans      {args.tickets} / {len(results)}")
     print(f"answers              ok {outcome['ok']}, already_checked_in {outcome['already_checked_in']}")
     print(f"errors (non-200)     {sum(1 for s, _e, _r in results if s != 200)} (must be 0)")

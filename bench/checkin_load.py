@@ -165,9 +165,8 @@ def main() -> None:
     latencies = sorted(e * 1000 for _s, e, _r in results)
     outcome = {k: sum(1 for *_x, r in results if r == k) for k in ("ok", "already_checked_in")}
     pace = f"one scan per {args.pace:g} s each" if args.pace else "back to back"
-    print(
-        f"database             {args.database}, {args.workers} gunicorn workers, {args.scanners} scanners, {pace}"
-    )
+    setup = f"{args.database}, {args.workers} gunicorn workers, {args.scanners} scanners, {pace}"
+    print(f"database             {setup}")
     print(f"tickets / scans      {args.tickets} / {len(results)}")
     print(f"answers              ok {outcome['ok']}, already_checked_in {outcome['already_checked_in']}")
     print(f"errors (non-200)     {sum(1 for s, _e, _r in results if s != 200)} (must be 0)")

@@ -124,10 +124,10 @@ def _select_locale() -> str:
         return "en"
     if request.args.get("lang") in supported:
         session["lang"] = request.args["lang"]
+    if session.get("lang") in supported:  # the language switch on the page wins, for this browser session
+        return session["lang"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
         return current_user.locale
-    if session.get("lang") in supported:
-        return session["lang"]
     return request.accept_languages.best_match(supported) or "en"
 
 

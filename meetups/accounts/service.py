@@ -78,14 +78,23 @@ def get_member(session: Session, member_id: int) -> Member:
 
 
 def sign_up(
-    session: Session, *, email: str, name: str, password: str, now: datetime, is_admin: bool = False
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    now: datetime,
+    is_admin: bool = False,
+    locale: str = "",
 ) -> Member:
-    """Create a member; one account per address."""
+    """Create a member; one account per address. `locale` is the language they signed up in, so mail sent
+    later on their behalf (a seat that opened up) speaks it too."""
     email = normalize_email(email)
     member = Member(
         email=email,
         name=_clean_name(name),
         is_admin=is_admin,
+        locale=locale if locale in ("en", "ru") else "",
         created_at=now,
         password_hash=generate_password_hash(_check_password(password)),
     )

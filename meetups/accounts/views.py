@@ -158,6 +158,7 @@ def signup():
                 email=form.email.data,
                 name=form.name.data,
                 password=form.password.data,
+                locale=str(get_locale()),
                 now=clock.now(),
             )
             db.session.commit()
@@ -311,6 +312,7 @@ def update_profile():
         except errors.DomainError as err:
             _refuse(form, err)
         else:
+            session.pop("lang", None)  # the saved language now decides, not an earlier switch on a page
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.me"))
     return _me_page(422, profile_form=form)

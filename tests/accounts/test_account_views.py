@@ -508,3 +508,15 @@ def test_a_bio_cannot_inject_markup(client, session):
 
 def test_an_unknown_member_is_a_404(client):
     assert client.get("/members/999999").status_code == 404
+
+
+def test_signing_up_in_russian_keeps_russian_for_later_mail(client, session, now):
+    from sqlalchemy import select
+
+    from meetups.accounts.models import Member
+
+    client.get("/signup?lang=ru")
+    client.post(
+        "/signup", data={"name": "Анна", "email": "anna@example.org", "password": "correct horse battery"}
+    )
+    assert session.scalar(select(Member.locale).where(Member.email == "anna@example.org")) == "ru"

@@ -59,28 +59,9 @@ COMMON_ZONES = (
 _REGIONS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
 #: the browser's datetime-local value first: WTForms renders the first format
 _LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-DATETIME_FIELDS = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at")
+DATETIME_FIELDS = service.DATETIME_FIELDS
 #: the form's fields, named as events.service names them
-EVENT_FIELDS = (
-    "title",
-    "description",
-    "starts_at",
-    "ends_at",
-    "timezone",
-    "venue_name",
-    "venue_address",
-    "online_url",
-    "capacity",
-    "max_guests",
-    "rsvp_mode",
-    "waitlist_mode",
-    "offer_hours",
-    "offer_cutover_hours",
-    "late_offer_hours",
-    "rsvp_opens_at",
-    "rsvp_closes_at",
-    "checkin_opens_at",
-)
+EVENT_FIELDS = service.EDITABLE
 
 
 def zone_names() -> list[str]:

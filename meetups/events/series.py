@@ -39,7 +39,7 @@ COPIED = (
     "status",
     "created_by_id",
 )
-TIME_FIELDS = {"starts_at", "ends_at", "timezone", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at"}
+TIME_FIELDS = {"timezone", *events.DATETIME_FIELDS}
 
 
 def _nth_weekday(local_start: datetime) -> int:

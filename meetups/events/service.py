@@ -30,7 +30,8 @@ MAX_GUESTS_LIMIT, OFFER_HOURS_MAX = 20, 168
 LONGEST_EVENT = timedelta(days=31)
 #: fields whose change moves the event in subscribers' calendars (iCalendar SEQUENCE)
 SCHEDULE_FIELDS = {"starts_at", "ends_at", "timezone", "venue_name", "venue_address", "online_url", "status"}
-EDITABLE = {
+#: what organisers set on an event, in the order the form shows it
+EDITABLE = (
     "title",
     "description",
     "starts_at",
@@ -49,7 +50,9 @@ EDITABLE = {
     "rsvp_opens_at",
     "rsvp_closes_at",
     "checkin_opens_at",
-}
+)
+#: the editable fields that are moments: given as wall-clock time in the event's zone, or with an offset
+DATETIME_FIELDS = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at")
 
 
 # Permissions: the one place that says who may do what at an event.
@@ -260,7 +263,7 @@ def validate_event_fields(fields: dict) -> dict:
         "rsvp_mode": _choice(fields, "rsvp_mode", RsvpMode, RsvpMode.open),
         "waitlist_mode": _choice(fields, "waitlist_mode", WaitlistMode, WaitlistMode.auto),
     }
-    for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at"):
+    for name in DATETIME_FIELDS:
         clean[name] = _to_utc(fields.get(name), zone, name)
     if clean["online_url"] and urlsplit(clean["online_url"]).scheme not in ("http", "https"):
         raise errors.InvalidInput(
@@ -305,7 +308,7 @@ def create_event(
     """Community organisers create events, as drafts unless they publish at once; with the questions asked
     with each RSVP, all or nothing."""
     communities.ensure_can(session, actor, community, "create_event")
-    unknown = set(fields) - EDITABLE
+    unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise errors.InvalidInput(
             _("Unknown field: %(name)s.", name=sorted(unknown)[0]), field=sorted(unknown)[0]
@@ -335,7 +338,7 @@ def update_event(session: Session, *, event: Event, actor: Member, changes: dict
     event = session.get(Event, event.id, with_for_update=True, populate_existing=True)  # seats may move
     if event.is_cancelled:
         raise errors.EventCancelled(_("This event was cancelled and can no longer be edited."))
-    unknown = set(changes) - EDITABLE
+    unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise errors.InvalidInput(
             _("Unknown field: %(name)s.", name=sorted(unknown)[0]), field=sorted(unknown)[0]
@@ -343,7 +346,7 @@ def update_event(session: Session, *, event: Event, actor: Member, changes: dict
     merged = _current_fields(event)
     new_zone = changes.get("timezone", event.timezone)
     if new_zone != event.timezone:
-        for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at"):
+        for name in DATETIME_FIELDS:
             if merged[name] is not None and name not in changes:
                 merged[name] = merged[name].astimezone(event.zone).replace(tzinfo=None)
     merged.update(changes)

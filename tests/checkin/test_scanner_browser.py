@@ -310,3 +310,25 @@ def test_the_camera_reads_a_ticket_with_the_wasm_decoder(live_server, door_facto
             )
     finally:
         camera_browser.close()
+
+
+def test_guests_one_by_one(live_server, door_factory, scanner_context):
+    url, app = live_server
+    door = door_factory(names=["Gita Guests"], guests={"Gita Guests": 2})
+    (gita,) = door.tickets
+    page = scanner_context().new_page()
+    log_in(page, url, door.organiser_email)
+    open_scanner(page, door)
+    page.locator("#guests-one-by-one").check()
+    first = scan(page, gita.url)
+    assert first["result"] == "ok" and first["attendee"]["guests_admitted"] == 0
+    expect(page.locator("#answer-title")).to_have_text("Welcome, Gita Guests")
+    guest_button = page.locator("#last-guest")
+    for admitted in (1, 2):
+        guest_button.click()
+        expect(page.locator("#answer-title")).to_have_text("Welcome, Gita Guests (+1 guest)")
+        with app.app_context():
+            stored = db.session.scalar(select(CheckIn.guests_admitted).where(CheckIn.rsvp_id == gita.rsvp_id))
+        assert stored == admitted
+    expect(guest_button).to_be_hidden()  # the whole party is in
+    assert live_checkins(app, door.event_id) == {gita.rsvp_id: 1}

@@ -29,6 +29,7 @@ export class Door {
     this.syncing = null;
     this.conflicts = [];
     this.last = null; // the last answer, for undo
+    this.guestsOneByOne = false; // a setting: the member enters first, each guest with a tap of their own
     this.saveTimer = null;
   }
 
@@ -86,7 +87,9 @@ export class Door {
     };
     let answer;
     if (this.online && !this.degraded) {
+      if (this.guestsOneByOne) scan.guests = 0; // offline the whole party goes in, as the list decides
       answer = await this.askServer(scan, code);
+      if (answer) answer.code = code;
     }
     if (!answer) answer = await this.decideHere(scan, code);
     answer.source = source;
@@ -121,6 +124,20 @@ export class Door {
     const item = { ...scan, kind: "code", h: hash, seq: ++this.seq, local: { result: answer.result } };
     item.name = answer.attendee ? answer.attendee.name : "";
     await this.enqueue(item);
+    return answer;
+  }
+
+  /** Guests one by one (online): one more guest of the last admitted ticket goes in. */
+  async admitGuest() {
+    const last = this.last;
+    if (!last || !last.code || !this.online || this.degraded) return null;
+    const scan = { eventId: this.eventId, client_scan_id: newScanId(), scanned_at: new Date().toISOString(),
+      code: last.code, guests: 1 };
+    const answer = await this.askServer(scan, last.code);
+    if (answer) {
+      answer.code = last.code;
+      this.show(answer);
+    }
     return answer;
   }
 

@@ -164,6 +164,8 @@ async function boot() {
     ui.conflicts(door);
   });
   $("sound").addEventListener("change", (event) => (ui.soundOn = event.target.checked));
+  $("guests-one-by-one").addEventListener("change", (event) => (door.guestsOneByOne = event.target.checked));
+  $("last-guest").addEventListener("click", () => door.admitGuest());
   document.addEventListener("pointerdown", unlockAudio, { passive: true });
   document.addEventListener("keydown", unlockAudio);
 

@@ -81,6 +81,9 @@ export class Ui {
     strip.className = `last-result last-${view.kind}`;
     $("last-text").textContent = `${ICON[view.kind]} ${view.title}${view.detail ? " · " + view.detail : ""}`;
     $("last-undo").hidden = answer.result !== "ok";
+    const person = answer.attendee;
+    $("last-guest").hidden = !(answer.result === "ok" && !answer.local && person &&
+      person.guests > person.guests_admitted);
     const reprint = $("last-reprint");
     if (reprint) {
       const rsvpId = answer.attendee && answer.attendee.rsvp_id;
@@ -96,6 +99,7 @@ export class Ui {
     $("last-undo").hidden = true;
     $("answer-undo").hidden = true;
     if ($("last-reprint")) $("last-reprint").hidden = true;
+    $("last-guest").hidden = true;
     if (!$("answer").hidden) {
       $("answer-title").textContent = t("undone", { name });
       $("answer").className = "answer answer-undone";

@@ -25,8 +25,18 @@ def make_qr(url: str) -> tuple[bytes, str]:
     png = io.BytesIO()
     qr.save(png, kind="png", scale=1, border=4)
     svg = io.BytesIO()
+    # omitsize: a viewBox instead of width and height, so the page scales it to any size, crisply
     qr.save(
-        svg, kind="svg", scale=1, border=4, xmldecl=False, svgns=True, nl=False, svgclass=None, lineclass=None
+        svg,
+        kind="svg",
+        scale=1,
+        border=4,
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        svgclass=None,
+        lineclass=None,
+        omitsize=True,
     )
     return png.getvalue(), svg.getvalue().decode()
 

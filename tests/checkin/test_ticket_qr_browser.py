@@ -14,6 +14,8 @@ def test_ticket_page_qr_decodes_to_the_ticket_url(door_factory, scanner_context,
 
     page.goto(f"{door.base_url}/t/{ticket.code}")
     assert page.get_by_text("Anna Ticket").is_visible()
+    qr = page.locator(".ticket .qr svg").bounding_box()
+    assert qr["width"] >= 250 and qr["height"] >= 250  # big enough to scan from a phone held up at the door
     path = screenshots / "ticket-360.png"
     page.screenshot(path=str(path), full_page=True)
 

@@ -45,6 +45,7 @@ def when(event) -> str:
 
 
 def register(app: Flask) -> None:
+    from meetups.checkin import tickets
     from meetups.communities import service as communities
     from meetups.events import service as events
 
@@ -58,6 +59,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         when=when,
         ordinal=ordinal,
+        ticket_url=tickets.ticket_url,
         rsvp_status_label=rsvp_status_label,
         builtin_label=builtin_label,
         now=clock.now,

@@ -68,9 +68,13 @@ def _get_mine(session: Session, event: Event, member: Member) -> Rsvp | None:
     return session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.member_id == member.id))
 
 
-def _fits(session: Session, event: Event, member_id: int, guests: int, *, already_seated: int = 0) -> bool:
+def _fits(session: Session, event: Event, member_id: int, guests: int, *, holding: int | None = None) -> bool:
+    """Whether the member's party with `guests` fits; `holding` is the guest count of a party that already
+    holds seats (going, or offered), whose seats count as free for it."""
     free, exempt = waitlist.room(session, event, member_id)
-    return free is None or guests + (0 if exempt else 1) <= free + already_seated
+    member_seat = 0 if exempt else 1
+    held = 0 if holding is None else holding + member_seat
+    return free is None or guests + member_seat <= free + held
 
 
 def _join_line(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
@@ -132,24 +136,13 @@ def _change(
             waitlist.expire_offers(session, event, now)
             waitlist.move_line(session, event, now)
             raise errors.OfferExpired(_("Sorry, the seat we held for you was passed on: the offer expired."))
-        if not _fits(
-            session,
-            event,
-            rsvp.member_id,
-            guests,
-            already_seated=waitlist.seats_needed(
-                waitlist.seat_exempt_members(session, event), rsvp.member_id, rsvp.guests
-            ),
-        ):
+        if not _fits(session, event, rsvp.member_id, guests, holding=rsvp.guests):
             raise errors.NotEnoughSeats(_("The seats held for you cannot take a larger party."))
         rsvp.guests, rsvp.answers = guests, answers
         waitlist.seat(rsvp, now)
         waitlist.log(session, rsvp, "offer_claimed", now, actor_id=rsvp.member_id)
     elif rsvp.status is RsvpStatus.going and guests > rsvp.guests:
-        held = waitlist.seats_needed(
-            waitlist.seat_exempt_members(session, event), rsvp.member_id, rsvp.guests
-        )
-        if _fits(session, event, rsvp.member_id, guests, already_seated=held):
+        if _fits(session, event, rsvp.member_id, guests, holding=rsvp.guests):
             rsvp.guests = guests
         elif join_waitlist:
             rsvp.guests = guests
@@ -353,12 +346,8 @@ def promote_rsvp(session: Session, *, actor: Member, rsvp_id: int, reason: str, 
         raise errors.InvalidState(_("Only people waiting can be promoted."))
     if event.is_cancelled:
         raise errors.EventCancelled(_("This event was cancelled."))
-    held = (
-        waitlist.seats_needed(waitlist.seat_exempt_members(session, event), rsvp.member_id, rsvp.guests)
-        if rsvp.status is RsvpStatus.offered
-        else 0
-    )
-    if not _fits(session, event, rsvp.member_id, rsvp.guests, already_seated=held):
+    holding = rsvp.guests if rsvp.status is RsvpStatus.offered else None  # an offer already holds its seats
+    if not _fits(session, event, rsvp.member_id, rsvp.guests, holding=holding):
         raise errors.NotEnoughSeats(_("The event is full. Raise the capacity first, then promote."))
     waitlist.seat(rsvp, now)
     waitlist.log(session, rsvp, "promoted_manually", now, actor_id=actor.id, detail=reason)

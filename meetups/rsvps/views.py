@@ -110,9 +110,8 @@ def export(event_id: int):
     )
 
 
-def _back_to_attendees(rsvp_id: int):
-    rsvp = db.session.get(Rsvp, rsvp_id)
-    return redirect(url_for("rsvps.attendees", event_id=rsvp.event_id) if rsvp else "/")
+def _back_to_attendees(rsvp: Rsvp):
+    return redirect(url_for("rsvps.attendees", event_id=rsvp.event_id))
 
 
 @bp.post("/rsvps/<int:rsvp_id>/approve")
@@ -124,7 +123,7 @@ def approve(rsvp_id: int):
     )
     db.session.commit()
     flash(_("%(name)s is approved.", name=rsvp.member.name), "success")
-    return _back_to_attendees(rsvp_id)
+    return _back_to_attendees(rsvp)
 
 
 @bp.post("/rsvps/<int:rsvp_id>/decline")
@@ -136,7 +135,7 @@ def decline(rsvp_id: int):
     )
     db.session.commit()
     flash(_("%(name)s is declined.", name=rsvp.member.name), "success")
-    return _back_to_attendees(rsvp_id)
+    return _back_to_attendees(rsvp)
 
 
 @bp.post("/rsvps/<int:rsvp_id>/promote")
@@ -148,7 +147,7 @@ def promote(rsvp_id: int):
     )
     db.session.commit()
     flash(_("%(name)s is now going.", name=rsvp.member.name), "success")
-    return _back_to_attendees(rsvp_id)
+    return _back_to_attendees(rsvp)
 
 
 @bp.post("/rsvps/<int:rsvp_id>/move")
@@ -165,7 +164,7 @@ def move(rsvp_id: int):
     )
     db.session.commit()
     flash(_("%(name)s moved in the waitlist.", name=rsvp.member.name), "success")
-    return _back_to_attendees(rsvp_id)
+    return _back_to_attendees(rsvp)
 
 
 @bp.route("/e/<int:event_id>/questions", methods=["GET", "POST"])

@@ -290,6 +290,8 @@ def test_promoted_member_is_told_after_commit(session, now, event_factory, membe
     session.commit()
     assert [m.to for m in outbox] == [b.email]
     assert "You're in" in outbox[0].subject
+    promoted = session.query(Rsvp).filter_by(member_id=b.id).one()
+    assert f"http://meetups.test/t/{promoted.ticket_code}" in outbox[0].body
 
 
 def test_making_an_attendee_staff_frees_their_seat_unless_they_take_one(session, now, event_factory, members):

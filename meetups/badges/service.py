@@ -196,13 +196,13 @@ def _sheet(event: Event, options: Options) -> sheets.Sheet:
 
 def _badges(session: Session, people: list[Person], now: datetime) -> list[sheets.Badge]:
     codes = [p.rsvp.valid_ticket_code for p in people if p.rsvp is not None and p.rsvp.valid_ticket_code]
-    qrs = tickets.get_qrs(session, codes, now=now) if codes else {}
+    qrs = tickets.get_qr_pngs(session, codes, now=now) if codes else {}
     badges = []
     for p in people:
         code = p.rsvp.valid_ticket_code if p.rsvp is not None else None
         badges.append(
             sheets.Badge(
-                p.member.name, p.member.pronouns or "", p.affiliation, p.role, qrs[code].png if code else None
+                p.member.name, p.member.pronouns or "", p.affiliation, p.role, qrs[code] if code else None
             )
         )
     return badges

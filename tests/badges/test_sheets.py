@@ -103,14 +103,23 @@ def test_names_in_every_script_print_as_text(pdf_tools):
 
 
 def _fonts(pdf: bytes) -> dict[str, str]:
-    """Each embedded font's name, with the text it draws (from its ToUnicode map)."""
+    """Each embedded font's name, with the text it draws (from its ToUnicode map), on the pages and in the
+    frames drawn on them (form XObjects)."""
     fonts = {}
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        for ref in page["/Resources"]["/Font"].values():
+
+    def collect(resources) -> None:
+        for ref in resources.get("/Font", {}).values():
             font = ref.get_object()
             fonts[str(font["/BaseFont"]).split("+")[-1]] = (
                 font["/ToUnicode"].get_object().get_data().decode("latin-1")
             )
+        for ref in resources.get("/XObject", {}).values():
+            drawing = ref.get_object()
+            if drawing["/Subtype"] == "/Form":
+                collect(drawing["/Resources"])
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        collect(page["/Resources"])
     return fonts
 
 
@@ -146,9 +155,55 @@ def test_emoji_font_is_not_named_in_the_stylesheet():
         assert "emoji" not in sheets.stylesheet_text(layout, True).lower()
 
 
-def test_text_is_escaped():
-    html = sheets.build_html(_sheet("a6"), [sheets.Badge("<img src=x>", "", "&", "attendee", None)])
-    assert "<img src=x>" not in html and "&lt;img src=x&gt;" in html
+def test_markup_in_a_name_prints_as_text(pdf_tools):
+    badge = sheets.Badge("<img src=x> & <b>Bo</b>", "", "&amp;", "attendee", None)
+    text = pdf_text(sheets.render_pdf(_sheet("a6"), [badge]))
+    assert "<img src=x> & <b>Bo</b>" in " ".join(text.split()) and "&amp;" in text
+
+
+def test_a_long_event_line_wraps_once_then_ends_in_an_ellipsis(pdf_tools):
+    title = "The Annual International Conference on Very Long Event Titles " * 4
+    sheet = _sheet("a4-2x4")._replace(event_line=title.strip())
+    text = pdf_text(sheets.render_pdf(sheet, _badges(["Li"])[0]))
+    assert "The Annual International Conference" in text and "…" in text
+    line, lines = sheets.fit_lines(title, "a4-2x4", sheets.EVENT_LINES)
+    assert lines == 2 and line.endswith("…") and len(line) < len(title)
+    short = "PyCon Berlin · Tue 7 Apr 2030"
+    assert sheets.fit_lines(short, "a4-2x4", 2) == (short, 1)
+
+
+def test_a_long_affiliation_keeps_to_one_line():
+    line, lines = sheets.fit_lines("Department of " + "Extremely Long Names " * 8, "avery-5392")
+    assert lines == 1 and line.endswith("…")
+
+
+def test_shared_parts_are_drawn_once_per_role_and_pages_hold_only_badges(pdf_tools):
+    """The band, event line and ribbon are one drawing per role, placed under every badge of that role; the
+    frame pages they were laid out on are gone."""
+    badges, urls = _badges([f"P{n}" for n in range(16)])
+    pdf = sheets.render_pdf(_sheet("a4-2x4"), badges)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 2
+    frames = {
+        ref.idnum
+        for page in reader.pages
+        for name, ref in page["/Resources"]["/XObject"].items()
+        if name.startswith("/MtF")
+    }
+    assert len(frames) == 4
+    assert pdf_text(pdf).count("PyCon Berlin") == 16
+    assert decode_pages(pdf) == [sorted(urls[:8]), sorted(urls[8:])]
+
+
+def test_a_qr_png_in_colour_still_prints_and_scans(pdf_tools):
+    from PIL import Image
+
+    url = f"{BASE}/t/colour-png"
+    grey = Image.open(io.BytesIO(make_qr(url)[0])).convert("RGB")
+    colour = io.BytesIO()
+    grey.save(colour, format="PNG")
+    pdf = sheets.render_pdf(_sheet("a6"), [sheets.Badge("Li", "", "", "attendee", colour.getvalue())])
+    assert decode_pages(pdf) == [[url]]
 
 
 def test_pool_renders_chunks_in_parallel_and_merges_them_in_order(pdf_tools, render_pool):

@@ -88,6 +88,35 @@ def pdf_text(pdf: bytes, *, raw: bool = False) -> str:
         ).stdout.decode()
 
 
+@dataclass(frozen=True)
+class Word:
+    text: str
+    left: float  # pt from the page's top-left corner
+    top: float
+    right: float
+    bottom: float
+
+
+def word_boxes(pdf: bytes, page: int = 1) -> list[Word]:
+    """Where pdftotext finds each word on a page: drawn text, whether or not a clip hides it."""
+    import html
+    import re
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder, "in.pdf")
+        source.write_bytes(pdf)
+        out = subprocess.run(
+            ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-enc", "UTF-8", str(source), "-"],
+            check=True,
+            capture_output=True,
+        ).stdout.decode()
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+    return [
+        Word(html.unescape(text), float(x0), float(y0), float(x1), float(y1))
+        for x0, y0, x1, y1, text in re.findall(pattern, out)
+    ]
+
+
 BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from meetups.badges import sheets
 from meetups.checkin.tickets import make_qr
-from tests.badges.conftest import NAMES, decode_pages, page_count, pdf_text, squeeze
+from tests.badges.conftest import NAMES, decode_pages, page_count, pdf_text, squeeze, word_boxes
 
 BASE = "http://meetups.test"
 LABELS = {"attendee": "Attendee", "speaker": "Speaker", "volunteer": "Volunteer", "organiser": "Organiser"}
@@ -91,6 +91,36 @@ def test_names_are_never_cut(pdf_tools):
     text = squeeze(pdf_text(pdf, raw=True))
     for name in names:
         assert squeeze(name) in text
+
+
+@pytest.mark.parametrize("layout", list(sheets.LAYOUTS))
+@pytest.mark.parametrize(
+    "name",
+    [
+        LONG_NAME,
+        "Bartholomew-Maximiliano Featherstonehaugh-Cholmondeley",
+        "Wolfeschlegelsteinhausenbergerdorff",
+        "王小明 山田太郎 김민준 王小明 山田太郎",
+        "Li",
+    ],
+)
+def test_every_name_stays_inside_its_box(pdf_tools, layout, name):
+    """Drawn within the name's box on the page, every word of it: shrunk or wrapped, never overflowing into
+    the QR code or the small print, and never clipped (pdftotext reports clipped text too)."""
+    box = sheets.LAYOUTS[layout]
+    badge = sheets.Badge(name, "", "", "attendee", None)
+    pdf = sheets.render_pdf(_sheet(layout)._replace(event_line="Ev"), [badge])
+    mm = 72 / 25.4
+    (margin_left, margin_top), (left, top, width, height) = box.margins, box.name
+    x0, y0 = (margin_left + left) * mm, (margin_top + top) * mm
+    x1, y1 = x0 + width * mm, y0 + height * mm
+    words = [w for w in word_boxes(pdf) if w.text not in ("Ev", "ATTENDEE")]
+    assert squeeze("".join(w.text for w in words)) == squeeze(name)
+    # a glyph's box is the font's ascent and descent, a little taller than the line: allow that much
+    slack = 0.2 * sheets.NAME_SIZES[sheets.name_class(name, layout)] * box.scale
+    for word in words:
+        assert x0 - 1 <= word.left and word.right <= x1 + 1, word
+        assert y0 - slack <= word.top and word.bottom <= y1 + slack, word
 
 
 def test_names_in_every_script_print_as_text(pdf_tools):

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from meetups.events.models import Event, EventStaff, WaitlistMode
@@ -28,18 +28,26 @@ def new_ticket_code() -> str:
     return secrets.token_urlsafe(16)  # 128 bits, URL-safe, 22 characters: a short URL makes a small QR
 
 
-def _seat_exempt_members(event_id: int):
-    """Staff whose own RSVP takes no attendee seat (no staff role of theirs says it should)."""
-    takes_seat = select(EventStaff.member_id).where(EventStaff.event_id == event_id, EventStaff.takes_seat)
-    return select(EventStaff.member_id).where(
-        EventStaff.event_id == event_id, ~EventStaff.takes_seat, EventStaff.member_id.not_in(takes_seat)
+def _seat_exempt(event_ids: list[int]):
+    """(event, member) pairs of staff whose own RSVP takes no attendee seat: no staff role of theirs at that
+    event says it should. The one definition of "seat-exempt", for the RSVP service and for every count."""
+    in_events = EventStaff.event_id.in_(event_ids)
+    seated = select(EventStaff.event_id, EventStaff.member_id).where(in_events, EventStaff.takes_seat)
+    return select(EventStaff.event_id, EventStaff.member_id).where(
+        in_events,
+        ~EventStaff.takes_seat,
+        tuple_(EventStaff.event_id, EventStaff.member_id).not_in(seated),
     )
 
 
+def _seats_held(event_ids: list[int]):
+    """Seats held by the parties counted: member and guests, less the members who are seat-exempt staff."""
+    exempt = tuple_(Rsvp.event_id, Rsvp.member_id).in_(_seat_exempt(event_ids))
+    return func.coalesce(func.sum(Rsvp.guests + 1), 0) - func.count().filter(exempt)
+
+
 def _seats_taken_query(event: Event):
-    exempt = _seat_exempt_members(event.id)
-    seats = func.sum(Rsvp.guests + 1) - func.coalesce(func.sum(1).filter(Rsvp.member_id.in_(exempt)), 0)
-    return select(func.coalesce(seats, 0)).where(Rsvp.event_id == event.id, Rsvp.status.in_(SEATED))
+    return select(_seats_held([event.id])).where(Rsvp.event_id == event.id, Rsvp.status.in_(SEATED))
 
 
 def seats_taken(session: Session, event: Event) -> int:
@@ -49,7 +57,7 @@ def seats_taken(session: Session, event: Event) -> int:
 
 def room(session: Session, event: Event, member_id: int) -> tuple[int | None, bool]:
     """Free seats (None: no limit) and whether this member is seat-exempt staff, in one round trip."""
-    exempt = exists(_seat_exempt_members(event.id).where(EventStaff.member_id == member_id))
+    exempt = exists(_seat_exempt([event.id]).where(EventStaff.member_id == member_id))
     if event.capacity is None:
         return None, bool(session.scalar(select(exempt)))
     taken, is_exempt = session.execute(select(_seats_taken_query(event).scalar_subquery(), exempt)).one()
@@ -57,7 +65,7 @@ def room(session: Session, event: Event, member_id: int) -> tuple[int | None, bo
 
 
 def seat_exempt_members(session: Session, event: Event) -> set[int]:
-    return set(session.scalars(_seat_exempt_members(event.id)))
+    return {member_id for _event_id, member_id in session.execute(_seat_exempt([event.id]))}
 
 
 def seats_needed(exempt: set[int], member_id: int, guests: int) -> int:
@@ -182,7 +190,7 @@ def promote(session: Session, event: Event, now: datetime) -> list[Promotion]:
 def waitlist_counts(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
     """For lists: per event, seats taken and people waiting, in one query."""
     rows = session.execute(
-        select(Rsvp.event_id, Rsvp.status, func.count(), func.sum(Rsvp.guests + 1))
+        select(Rsvp.event_id, Rsvp.status, func.count(), _seats_held(event_ids))
         .where(
             Rsvp.event_id.in_(event_ids),
             Rsvp.status.in_([*SEATED, RsvpStatus.waitlisted, RsvpStatus.pending]),

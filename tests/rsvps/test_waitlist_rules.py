@@ -309,3 +309,24 @@ def test_making_an_attendee_staff_frees_their_seat_unless_they_take_one(session,
         session, event=event, actor=org, email=later.email, role="volunteer", takes_seat=True, now=now
     )
     assert rl.status is RsvpStatus.waitlisted and waitlist.seats_taken(session, event) == 1
+
+
+def test_pages_and_lists_count_seats_as_the_rsvp_service_does(session, now, event_factory, members):
+    """A speaker's own RSVP takes no seat: the event page, lists and the API show the seat as free."""
+    from meetups.events import service as events
+
+    event = event_factory(capacity=2)
+    org = make_member(session, is_admin=True)
+    speaker, guest_bringer, volunteer = members(3)
+    rsvp(session, event, speaker, now)
+    rsvp(session, event, volunteer, now)
+    events.add_staff(session, event=event, actor=org, email=speaker.email, role="speaker", now=now)
+    events.add_staff(session, event=event, actor=org, email=volunteer.email, role="volunteer", now=now)
+    # a second role that takes a seat wins over one that does not
+    events.add_staff(
+        session, event=event, actor=org, email=volunteer.email, role="speaker", takes_seat=True, now=now
+    )
+    counts = service.count_rsvps(session, [event.id])[event.id]
+    assert counts["going"] == 2 and counts["seats"] == 1 == waitlist.seats_taken(session, event)
+    assert service.get_rsvp_box(session, event, guest_bringer)["free"] == 1
+    assert waitlist.seat_exempt_members(session, event) == {speaker.id}

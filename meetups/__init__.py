@@ -7,6 +7,7 @@ import logging
 from apiflask import APIFlask
 from flask import has_request_context, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from meetups import api, config, errors, templating
 from meetups.extensions import babel, csrf, db, harden_sqlite, limiter, login_manager, migrate
@@ -69,6 +70,8 @@ def create_app(overrides: dict | None = None) -> APIFlask:
         HTTP_ERROR_SCHEMA=errors.ERROR_SCHEMA,
         VALIDATION_ERROR_SCHEMA=errors.ERROR_SCHEMA,
     )  # the OpenAPI document tells the truth
+    if proxies := app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)

@@ -35,6 +35,13 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def _proxies() -> int:
+    value = os.environ.get("MEETUPS_TRUSTED_PROXIES", "0").strip() or "0"
+    if not value.isdigit():
+        raise ValueError(f"MEETUPS_TRUSTED_PROXIES must be a number of proxies, not {value!r}")
+    return int(value)
+
+
 def from_env() -> dict:
     base_url = os.environ.get("MEETUPS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     rate_limits = os.environ.get("MEETUPS_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no")
@@ -46,6 +53,9 @@ def from_env() -> dict:
         "MAIL_URL": os.environ.get("MEETUPS_MAIL_URL", ""),
         "MAIL_FROM": os.environ.get("MEETUPS_MAIL_FROM", "Meetups <noreply@meetups.localhost>"),
         "REDIS_URL": redis_url,
+        # proxies in front of the app whose X-Forwarded-For/-Proto are believed: rate limits then count each
+        # client, not the proxy. 0 (default) believes none, so nobody can spoof their address.
+        "TRUSTED_PROXIES": _proxies(),
         "RATELIMIT_ENABLED": rate_limits,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

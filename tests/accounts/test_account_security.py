@@ -99,6 +99,31 @@ def test_forgot_password_is_limited_per_address_too(make_app):
     assert len(app.extensions["meetups_outbox"]) == 5
 
 
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(make_app, proxies):
+    """Behind one proxy every request comes from its address: with TRUSTED_PROXIES=1 the client's address
+    (X-Forwarded-For) counts; without it, the header is not believed, so nobody can dodge a limit with it."""
+    app = make_app(RATELIMIT_ENABLED=True, WTF_CSRF_ENABLED=False, TRUSTED_PROXIES=proxies)
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+
+    def attempt(client_address: str) -> int:
+        return (
+            app.test_client()
+            .post(
+                "/login",
+                data={"email": "ada@example.com", "password": "guess"},
+                environ_base=proxy,
+                headers={"X-Forwarded-For": client_address},
+            )
+            .status_code
+        )
+
+    for n in range(10):
+        assert attempt(f"192.0.2.{n}" if proxies else "192.0.2.1") == 422
+    assert attempt("192.0.2.1") == (422 if proxies else 429)
+    assert attempt("198.51.100.7") == (422 if proxies else 429)
+
+
 def test_limits_are_off_when_configured_off(make_app):
     client = make_app(RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False).test_client()
     for _attempt in range(12):

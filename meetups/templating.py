@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time, get_timezone_name
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -89,10 +89,11 @@ def builtin_label(question) -> str:
     return labels.get(question.builtin, question.label)
 
 
-def rsvp_status_label(status) -> str:
-    """An RSVP state in the reader's language."""
+def rsvp_status_label(status, own: bool = False) -> str:
+    """An RSVP state in the reader's language. "Going" reads differently for one's own RSVP and for someone
+    else's in some languages (Russian: «Иду», «Идёт»)."""
     labels = {
-        "going": _("Going"),
+        "going": _("Going") if own else pgettext("someone else's RSVP", "Going"),
         "waitlisted": _("Waitlisted"),
         "pending": _("Pending"),
         "offered": _("Offered"),

@@ -50,3 +50,13 @@ def test_english_is_the_default(client, russian):
     page = client.get("/login", headers={"Accept-Language": "de"}).text
     assert "Log in" in page
     assert "Войти" not in page
+
+
+def test_going_reads_as_mine_or_someone_elses(app, russian):
+    """Russian conjugates: my own RSVP says «Иду», someone else's in an attendee list says «Идёт»."""
+    from meetups.templating import rsvp_status_label
+
+    with app.test_request_context("/?lang=ru"):
+        assert rsvp_status_label("going", own=True) == "Иду"
+        assert rsvp_status_label("going") == "Идёт"
+        assert rsvp_status_label("waitlisted") == rsvp_status_label("waitlisted", own=True)

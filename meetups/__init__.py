@@ -10,7 +10,16 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from meetups import api, config, errors, templating
-from meetups.extensions import babel, csrf, db, harden_sqlite, limiter, login_manager, migrate
+from meetups.extensions import (
+    babel,
+    csrf,
+    db,
+    harden_sqlite,
+    limiter,
+    login_manager,
+    migrate,
+    start_reading_first,
+)
 from meetups.notify import jobs
 from meetups.notify import service as notify
 
@@ -92,6 +101,7 @@ def create_app(overrides: dict | None = None) -> APIFlask:
 
     @app.before_request
     def _guard():
+        start_reading_first(app.view_functions.get(request.endpoint))
         api.refuse_nul()
         if request.path.startswith("/api/"):
             api.guard_request()

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -69,7 +69,8 @@ def _limits_off_for_this_app() -> bool:
 
 def harden_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, and BEGIN IMMEDIATE with a busy timeout, so concurrent writers queue instead of
-    failing with "database is locked"; SQLAlchemy must emit BEGIN itself or SAVEPOINTs misbehave."""
+    failing with "database is locked"; SQLAlchemy must emit BEGIN itself or SAVEPOINTs misbehave. Views marked
+    `reads_first` begin with a plain BEGIN instead, until `begin_write`."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):
@@ -81,4 +82,46 @@ def harden_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _reading_first() else "BEGIN IMMEDIATE")
+
+
+# Reading first, on SQLite. BEGIN IMMEDIATE takes SQLite's one write lock at the first query and holds it
+# to the commit: safe, but every request then queues behind every other, reads included. A hot endpoint that
+# checks who is calling and what they may do before it writes (the door's scans) is marked `reads_first`:
+# its reads run in a plain transaction, which never waits in WAL mode, and the service calls `begin_write`
+# where the writing starts. A plain transaction must never write: once another connection has committed,
+# SQLite refuses to turn it into a writer ("database is locked") rather than wait, so a flush there is a
+# bug, and raises.
+
+
+def reads_first(view):
+    """Mark a view whose service calls `begin_write` before its first write (see above)."""
+    view.reads_first = True
+    return view
+
+
+def _reading_first() -> bool:
+    return has_request_context() and g.get("sqlite_reads_first", False)
+
+
+def start_reading_first(view) -> None:
+    """Before a request's first query: on SQLite, a marked view begins by reading."""
+    if getattr(view, "reads_first", False) and db.engine.dialect.name == "sqlite":
+        g.sqlite_reads_first = True
+
+
+def begin_write(session: orm.Session) -> None:
+    """From here on this action writes. After reading first on SQLite, the reading transaction (nothing
+    written in it) is committed and the next one begins IMMEDIATE; anywhere else the transaction goes on."""
+    if not _reading_first():
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("begin_write() after changes: they would be written by a reading transaction")
+    g.sqlite_reads_first = False
+    session.commit()
+
+
+@event.listens_for(orm.Session, "before_flush")
+def _no_write_while_reading_first(session, _context, _instances) -> None:
+    if _reading_first():
+        raise RuntimeError("a write in a reads_first view before begin_write()")

@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetups import errors
 from meetups.accounts.models import ApiToken, Member
+from meetups.extensions import begin_write
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 200
 NAME_MAX, PRONOUNS_MAX, BIO_MAX = 100, 40, 1000
@@ -284,6 +285,7 @@ def get_member_for_token(session: Session, plain: str, now: datetime) -> Member 
         return None
     member = token.member  # loaded first: a lazy load after the change below would autoflush it unseen
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        begin_write(session)
         token.last_used_at = now  # coarse, so reads do not write on every request; the caller commits it
     return member
 

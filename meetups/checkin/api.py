@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from meetups import api, clock, errors
 from meetups.checkin import service
 from meetups.checkin.service import Outcome, Scanner
-from meetups.extensions import db
+from meetups.extensions import db, reads_first
 
 bp = APIBlueprint("checkin_api", __name__)
 DOOR_HEADER = "X-Door-Token"
@@ -77,6 +77,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
 
 
 @bp.post("/events/<int:event_id>/checkins")
+@reads_first
 @bp.input(ScanIn, arg_name="body")
 @bp.doc(
     summary="Check a ticket in",
@@ -100,6 +101,7 @@ def check_in(event_id: int, body: ScanIn):
 
 
 @bp.post("/events/<int:event_id>/checkins/batch")
+@reads_first
 @bp.input(BatchIn, arg_name="body")
 @bp.doc(summary="Sync an offline scanner's queue (idempotent by client_scan_id)", security=api.SECURITY)
 def check_in_batch(event_id: int, body: BatchIn):
@@ -125,6 +127,7 @@ def undo(checkin_id: int):
 
 
 @bp.get("/events/<int:event_id>/checkin-list")
+@reads_first
 @bp.doc(
     summary="What an offline scanner caches: hashed codes (sha256, first 32 hex), names, status, guests",
     security=api.SECURITY,
@@ -144,6 +147,7 @@ def checkin_list(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/stats")
+@reads_first
 @bp.doc(summary="Live numbers: checked in / expected, arrivals per 15 minutes", security=api.SECURITY)
 def stats(event_id: int):
     event = service.get_scannable_event(db.session, event_id, current_scanner(), clock.now())
@@ -151,6 +155,7 @@ def stats(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/checkin-search")
+@reads_first
 @bp.doc(summary="Find a ticket by name or email when a QR will not scan", security=api.SECURITY)
 def search(event_id: int):
     event = service.get_scannable_event(db.session, event_id, current_scanner(), clock.now())

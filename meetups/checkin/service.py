@@ -21,6 +21,7 @@ from meetups.accounts.models import Member
 from meetups.checkin.models import CheckIn, DoorLink, Scan, ScanResult
 from meetups.events import service as events
 from meetups.events.models import Event, EventStatus
+from meetups.extensions import begin_write
 from meetups.rsvps.models import Rsvp, RsvpStatus
 
 CODE_RE = re.compile(r"(?:/t/)?([A-Za-z0-9_-]{16,64})/?$")
@@ -135,6 +136,7 @@ def _decide(
     scanned_at: datetime,
     now: datetime,
     client_scan_id: str,
+    device_timed: bool,
 ) -> Outcome:
     if scanned_at < event.checkin_opens():
         return Outcome(ScanResult.not_open_yet, details={"opens_at": event.checkin_opens().isoformat()})
@@ -177,7 +179,10 @@ def _decide(
         live.guests_admitted += entering
         return Outcome(ScanResult.ok, live, rsvp, details={"guests_entering": entering})
     first = {"checked_in_at": live.checked_in_at.isoformat(), "by": _scanner_name(live)}
-    if scanned_at < live.checked_in_at:  # an offline scanner admitted them earlier: the earliest scan stands
+    # An offline scanner admitted them earlier: the earliest scan stands. Only a scan timed by its device can
+    # claim that: a server-timed scan is timed before it waits for the write lock, so arriving later it is
+    # simply the second one.
+    if device_timed and scanned_at < live.checked_in_at:
         live.checked_in_at, live.client_scan_id, live.device = scanned_at, client_scan_id, scanner.device
         live.scanned_by_id = scanner.member.id if scanner.member else None
         live.door_link_id = scanner.door_link.id if scanner.door_link else None
@@ -217,10 +222,14 @@ def check_in(
     did the first time and changes nothing. Repeating a scan never counts anyone twice."""
     event = get_scannable_event(session, event_id, scanner, now)
     client_scan_id = _client_id(client_scan_id)
+    begin_write(session)  # who may scan was read first; from the replay check on, one writing transaction
     if (replay := _replayed(session, event, client_scan_id)) is not None:
         return replay
     when = _scan_time(scanned_at, now)
-    outcome = _decide(session, event, scanner, parse_code(text), guests, when, now, client_scan_id)
+    device_timed = scanned_at not in (None, "")
+    outcome = _decide(
+        session, event, scanner, parse_code(text), guests, when, now, client_scan_id, device_timed
+    )
     outcome.client_scan_id = client_scan_id
     scan = {
         "event_id": event.id,
@@ -255,6 +264,7 @@ def check_in_batch(
     if not isinstance(items, list) or len(items) > MAX_BATCH:
         raise errors.InvalidInput(_("Send at most %(n)d scans at once.", n=MAX_BATCH), field="checkins")
     codes = {parse_code(item.get("code")) for item in items if isinstance(item, dict)} - {None}
+    begin_write(session)
     # Lock every ticket of the batch at once, in one order: two scanners syncing overlapping batches in
     # different orders would otherwise deadlock.
     session.scalars(

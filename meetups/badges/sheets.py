@@ -42,6 +42,10 @@ from typing import NamedTuple
 from xml.etree.ElementTree import Element, SubElement
 
 log = logging.getLogger("meetups.badges")
+# At INFO, WeasyPrint announces every rendering step (its own stylesheets at import too) and pikepdf its
+# start-up: only their problems belong in our log.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+logging.getLogger("pikepdf").setLevel(logging.WARNING)
 
 ROLES = ("attendee", "speaker", "volunteer", "organiser")
 #: ribbon colours: distinct hues *and* the role written on the ribbon, never colour alone
@@ -414,8 +418,6 @@ def _weasy():
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
     svg = EmailMessage()
     svg["Content-Type"] = "image/svg+xml"
 

@@ -13,7 +13,7 @@ import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -22,66 +22,10 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from meetups.accounts import service as accounts
-from meetups.accounts.models import Member
 from meetups.checkin.models import CheckIn
-from meetups.communities.models import Community
-from meetups.events.models import Event, EventStaff, EventStatus, StaffRole
-from meetups.rsvps.models import Rsvp, RsvpStatus
-from tests.servers import create_schema, fresh_database, gunicorn
+from tests.servers import create_schema, fresh_database, gunicorn, seed_door
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def seed(database_url: str, tickets: int, scanners: int) -> tuple[int, list[str], list[str]]:
-    now = datetime.now(UTC)
-    engine = create_engine(database_url)
-    with Session(engine) as session:
-        event = Event(
-            community=Community(slug="bench", name="Bench", created_at=now),
-            title="Door",
-            starts_at=now + timedelta(minutes=30),
-            ends_at=now + timedelta(hours=4),
-            timezone="Europe/Berlin",
-            capacity=None,
-            status=EventStatus.published,
-            created_at=now,
-            updated_at=now,
-        )
-        staff = [
-            Member(email=f"scanner{i}@example.test", name=f"Scanner {i}", created_at=now)
-            for i in range(scanners)
-        ]
-        session.add_all([event, *staff])
-        session.flush()
-        session.add_all(
-            [EventStaff(event=event, member=m, role=StaffRole.volunteer, added_at=now) for m in staff]
-        )
-        codes = [f"bench-{i:06d}-{random.getrandbits(64):016x}" for i in range(tickets)]
-        members = [
-            Member(email=f"a{i}@example.test", name=f"Attendee {i}", created_at=now) for i in range(tickets)
-        ]
-        session.add_all(members)
-        session.flush()
-        session.add_all(
-            [
-                Rsvp(
-                    event=event,
-                    member=m,
-                    status=RsvpStatus.going,
-                    ticket_code=c,
-                    guests=i % 3,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for i, (m, c) in enumerate(zip(members, codes, strict=True))
-            ]
-        )
-        tokens = [accounts.create_token(session, m, name="door", now=now)[1] for m in staff]
-        session.commit()
-        event_id = event.id
-    engine.dispose()
-    return event_id, codes, tokens
 
 
 def main() -> None:
@@ -104,7 +48,9 @@ def main() -> None:
     )
     with fresh_database(base) as database_url:
         create_schema(database_url)
-        event_id, codes, tokens = seed(database_url, args.tickets, args.scanners)
+        event_id, codes, tokens = seed_door(
+            database_url, datetime.now(UTC), tickets=args.tickets, scanners=args.scanners, max_guests=2
+        )
         rng = random.Random(7)
         work: list[list[str]] = [[] for _ in tokens]
         for i, code in enumerate(codes):

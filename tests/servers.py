@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -61,6 +63,65 @@ def create_schema(database_url: str) -> None:
     with app.app_context():
         db.create_all()
         db.engine.dispose()
+
+
+def seed_door(
+    database_url: str, now: datetime, *, tickets: int, scanners: int, max_guests: int = 0
+) -> tuple[int, list[str], list[str]]:
+    """An event whose door is open (it starts in 30 minutes), `scanners` volunteers with an API token each,
+    and `tickets` people going with up to `max_guests` guests; returns the event's id, the ticket codes and
+    the tokens. For races and load at the door."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from meetups.accounts import service as accounts
+    from meetups.accounts.models import Member
+    from meetups.communities.models import Community
+    from meetups.events.models import Event, EventStaff, EventStatus, StaffRole
+    from meetups.rsvps.models import Rsvp, RsvpStatus
+
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        event = Event(
+            community=Community(slug="door", name="Door", created_at=now),
+            title="At the door",
+            starts_at=now + timedelta(minutes=30),
+            ends_at=now + timedelta(hours=3),
+            timezone="Europe/Berlin",
+            capacity=None,
+            status=EventStatus.published,
+            created_at=now,
+            updated_at=now,
+        )
+        staff = [
+            Member(email=f"scanner{i}@example.test", name=f"Scanner {i}", created_at=now)
+            for i in range(scanners)
+        ]
+        session.add_all([event, *staff])
+        session.flush()
+        session.add_all(
+            [EventStaff(event=event, member=m, role=StaffRole.volunteer, added_at=now) for m in staff]
+        )
+        codes = [f"door-{i:06d}-{secrets.token_hex(8)}" for i in range(tickets)]
+        session.add_all(
+            [
+                Rsvp(
+                    event=event,
+                    member=Member(email=f"a{i}@example.test", name=f"Attendee {i}", created_at=now),
+                    status=RsvpStatus.going,
+                    ticket_code=code,
+                    guests=i % (max_guests + 1),
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i, code in enumerate(codes)
+            ]
+        )
+        tokens = [accounts.create_token(session, m, name="door", now=now)[1] for m in staff]
+        session.commit()
+        event_id = event.id
+    engine.dispose()
+    return event_id, codes, tokens
 
 
 @contextlib.contextmanager

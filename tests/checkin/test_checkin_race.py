@@ -9,58 +9,17 @@ import requests
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from meetups.accounts import service as accounts
 from meetups.accounts.models import Member
 from meetups.checkin.models import CheckIn
-from meetups.communities.models import Community
-from meetups.events.models import Event, EventStaff, EventStatus, StaffRole
-from meetups.rsvps.models import Rsvp, RsvpStatus
-from tests.servers import create_schema, fresh_database, gunicorn
+from meetups.rsvps.models import Rsvp
+from tests.servers import create_schema, fresh_database, gunicorn, seed_door
 
 pytestmark = pytest.mark.slow
 TICKETS = 30
 
 
 def _seed(database_url: str, now: datetime) -> tuple[int, list[str], list[str]]:
-    engine = create_engine(database_url)
-    with Session(engine) as session:
-        event = Event(
-            community=Community(slug="door", name="Door", created_at=now),
-            title="Race at the door",
-            starts_at=now + timedelta(minutes=30),
-            ends_at=now + timedelta(hours=3),
-            timezone="Europe/Berlin",
-            capacity=None,
-            status=EventStatus.published,
-            created_at=now,
-            updated_at=now,
-        )
-        scanners = [
-            Member(email=f"scanner{i}@example.test", name=f"Scanner {i}", created_at=now) for i in range(2)
-        ]
-        session.add_all([event, *scanners])
-        session.flush()
-        session.add_all(
-            [EventStaff(event=event, member=m, role=StaffRole.volunteer, added_at=now) for m in scanners]
-        )
-        codes = [f"race-ticket-{i:04d}-abcdefghij" for i in range(TICKETS)]
-        for i, code in enumerate(codes):
-            member = Member(email=f"guest{i}@example.test", name=f"Guest {i}", created_at=now)
-            session.add(
-                Rsvp(
-                    event=event,
-                    member=member,
-                    status=RsvpStatus.going,
-                    ticket_code=code,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        tokens = [accounts.create_token(session, m, name="door", now=now)[1] for m in scanners]
-        session.commit()
-        event_id = event.id
-    engine.dispose()
-    return event_id, codes, tokens
+    return seed_door(database_url, now, tickets=TICKETS, scanners=2)
 
 
 def test_concurrent_batches_from_two_scanners_keep_one_checkin_with_the_earliest_time():

@@ -386,7 +386,8 @@ def _document(sheet: Sheet, badges: Sequence[Badge], event_line: str) -> tuple[E
             if meta:
                 small = SubElement(block, "div", {"class": f"m c{cell}", "dir": direction(meta)})
                 small.text = meta
-    roles = [role for role in ROLES if any(_role(b) == role for b in badges)]
+    used = {_role(b) for b in badges}
+    roles = [role for role in ROLES if role in used]
     for role in roles:
         frame = SubElement(body, "div", {"class": "f"})
         SubElement(frame, "div", {"class": "e", "dir": direction(event_line)}).text = event_line

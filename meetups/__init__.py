@@ -122,6 +122,7 @@ def create_app(overrides: dict | None = None) -> APIFlask:
             return {"status": "unavailable"}, 503
         return {"status": "ok"}
 
+    _connect_domains()
     errors.register(app)
     templating.register(app)
     from meetups import cli
@@ -129,6 +130,23 @@ def create_app(overrides: dict | None = None) -> APIFlask:
     cli.register(app)
     jobs.register(app)
     return app
+
+
+def _connect_domains() -> None:
+    """Where a lower domain's change must move a higher one, the higher one subscribes to the lower one's
+    signal here: this is the whole map of those reactions. Connecting twice (tests make several apps) changes
+    nothing."""
+    from meetups.accounts import service as accounts
+    from meetups.communities import service as communities
+    from meetups.events import service as events
+    from meetups.rsvps import reactions as rsvps
+
+    accounts.member_deleting.connect(communities.on_member_deleting)
+    accounts.member_deleting.connect(rsvps.on_member_deleting)
+    events.event_changed.connect(rsvps.on_event_changed)
+    events.event_published.connect(rsvps.on_event_published)
+    events.event_cancelled.connect(rsvps.on_event_cancelled)
+    events.staff_changed.connect(rsvps.on_staff_changed)
 
 
 def _select_locale() -> str:

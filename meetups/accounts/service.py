@@ -8,6 +8,7 @@ import io
 import secrets
 from datetime import datetime, timedelta
 
+from blinker import Namespace
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -27,6 +28,11 @@ VERIFY_VALID_FOR = timedelta(days=7)
 TOKEN_PREFIX = "mtk_"
 # Checked against when the email is unknown, so a wrong email costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
+
+signals = Namespace()
+#: sent before an account is deleted (`session=`, `now=`), so the domains built on members can let go of it
+#: (seats pass on) or refuse (the last organiser of a community); create_app subscribes them
+member_deleting = signals.signal("member-deleting")
 
 
 def normalize_email(email: str) -> str:
@@ -166,10 +172,11 @@ def change_password(session: Session, member: Member, *, current: str, new: str)
     session.flush()
 
 
-def delete_account(session: Session, member: Member, *, password: str) -> None:
+def delete_account(session: Session, member: Member, *, password: str, now: datetime) -> None:
     """Remove a member and everything that belongs only to them; the password confirms it is them."""
     if member.password_hash and not check_password_hash(member.password_hash, password or ""):
         raise errors.InvalidCredentials(_("Your password is not right."), field="password")
+    member_deleting.send(member, session=session, now=now)
     session.delete(member)
     session.flush()
 

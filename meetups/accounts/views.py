@@ -371,7 +371,7 @@ def delete_account():
     form = DeleteAccountForm(prefix="delete")
     if form.validate_on_submit():
         try:
-            service.delete_account(db.session, _me(), password=form.password.data)
+            service.delete_account(db.session, _me(), password=form.password.data, now=clock.now())
             db.session.commit()
         except errors.DomainError as err:
             _refuse(form, err)

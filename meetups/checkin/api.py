@@ -6,7 +6,7 @@ from apiflask import APIBlueprint
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from meetups import api, clock, errors
 from meetups.checkin import service
@@ -19,12 +19,21 @@ DOOR_HEADER = "X-Door-Token"
 
 class ScanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(
-        ..., min_length=1, max_length=300, description="the code, or the whole scanned ticket URL"
+    code: str | None = Field(
+        None, min_length=1, max_length=300, description="the code, or the whole scanned ticket URL"
+    )
+    rsvp_id: StrictInt | None = Field(
+        None, ge=1, description="instead of a code: an RSVP found by the name search (`checkin-search`)"
     )
     client_scan_id: str | None = Field(None, max_length=64)
     scanned_at: str | None = Field(None, max_length=40, description="ISO 8601 with zone; default: now")
     guests: int | None = Field(None, ge=0, le=20, description="guests entering now; default: all of them")
+
+    @model_validator(mode="after")
+    def _one_ticket(self):
+        if (self.code is None) == (self.rsvp_id is None):
+            raise ValueError("send either code or rsvp_id")
+        return self
 
 
 class BatchIn(BaseModel):
@@ -91,6 +100,7 @@ def check_in(event_id: int, body: ScanIn):
         event_id=event_id,
         scanner=current_scanner(),
         text=body.code,
+        rsvp_id=body.rsvp_id,
         client_scan_id=body.client_scan_id,
         scanned_at=body.scanned_at,
         guests=body.guests,
@@ -167,7 +177,7 @@ def search(event_id: int):
                 "name": r.member.name,
                 "status": r.status.value,
                 "guests": r.guests,
-                "code": r.valid_ticket_code,
+                "h": service.code_hash(r.ticket_code),
             }
             for r in found
         ]

@@ -67,6 +67,34 @@ def parse_code(text: Any) -> str | None:
     return match.group(1) if match else None
 
 
+@dataclass(frozen=True)
+class Ticket:
+    """What a scan names: a ticket code (the QR, or typed), or an RSVP found by a name search at the door,
+    which never sees the codes themselves."""
+
+    code: str | None = None
+    rsvp_id: int | None = None
+
+    @classmethod
+    def read(cls, text: Any = None, rsvp_id: Any = None) -> Ticket:
+        if rsvp_id is not None:
+            if text not in (None, ""):
+                raise errors.InvalidInput(_("Send either a code or an RSVP, not both."), field="rsvp_id")
+            if isinstance(rsvp_id, bool) or not isinstance(rsvp_id, int) or not 0 < rsvp_id < 2**31:
+                raise errors.InvalidInput(_("rsvp_id must be a whole number."), field="rsvp_id")
+            return cls(rsvp_id=rsvp_id)
+        return cls(code=parse_code(text))
+
+    def recorded_text(self, text: Any) -> str:
+        """What the scan log keeps: never a whole live code (the log is read by people who are not its
+        holder), just enough of it, or of an unreadable text, to investigate."""
+        if self.rsvp_id is not None:
+            return f"name search: RSVP {self.rsvp_id}"
+        if self.code is not None:
+            return f"ticket {self.code[:6]}…"
+        return str(text or "")[:80]
+
+
 # Who may scan
 
 
@@ -127,11 +155,24 @@ def _replayed(session: Session, event: Event, client_scan_id: str) -> Outcome | 
     return Outcome(ScanResult(scan.result), checkin, rsvp, client_scan_id, details={"replayed": True})
 
 
+def _find(session: Session, event: Event, ticket: Ticket) -> Rsvp | None:
+    """The RSVP a scan names, its row locked until the commit: one scan of a ticket at a time. A name search
+    names an RSVP of this event only; a code may belong to another event (the door says so)."""
+    if ticket.code is None and ticket.rsvp_id is None:
+        return None
+    query = select(Rsvp).options(joinedload(Rsvp.member, innerjoin=True)).with_for_update(of=Rsvp)
+    if ticket.code is not None:
+        return session.scalar(query.where(Rsvp.ticket_code == ticket.code))
+    return session.scalar(
+        query.where(Rsvp.id == ticket.rsvp_id, Rsvp.event_id == event.id, Rsvp.ticket_code.is_not(None))
+    )
+
+
 def _decide(
     session: Session,
     event: Event,
     scanner: Scanner,
-    code: str | None,
+    ticket: Ticket,
     guests: Any,
     scanned_at: datetime,
     now: datetime,
@@ -140,16 +181,7 @@ def _decide(
 ) -> Outcome:
     if scanned_at < event.checkin_opens():
         return Outcome(ScanResult.not_open_yet, details={"opens_at": event.checkin_opens().isoformat()})
-    rsvp = (  # one scan of a ticket at a time: its row stays locked until the commit
-        None
-        if code is None
-        else session.scalar(
-            select(Rsvp)
-            .options(joinedload(Rsvp.member, innerjoin=True))
-            .where(Rsvp.ticket_code == code)
-            .with_for_update(of=Rsvp)
-        )
-    )
+    rsvp = _find(session, event, ticket)
     if rsvp is None:
         return Outcome(ScanResult.unknown_ticket)
     if rsvp.event_id != event.id:
@@ -212,29 +244,30 @@ def check_in(
     *,
     event_id: int,
     scanner: Scanner,
-    text: Any,
+    text: Any = None,
+    rsvp_id: Any = None,
     client_scan_id: Any = None,
     scanned_at: Any = None,
     guests: Any = None,
     now: datetime,
 ) -> Outcome:
-    """Answer one scan with one of the fixed results and record it; a replayed client scan id answers as it
-    did the first time and changes nothing. Repeating a scan never counts anyone twice."""
+    """Answer one scan (a code, or an RSVP found by name) with one of the fixed results and record it; a
+    replayed client scan id answers as it did the first time and changes nothing. Repeating a scan never
+    counts anyone twice."""
     event = get_scannable_event(session, event_id, scanner, now)
     client_scan_id = _client_id(client_scan_id)
+    ticket = Ticket.read(text, rsvp_id)
     begin_write(session)  # who may scan was read first; from the replay check on, one writing transaction
     if (replay := _replayed(session, event, client_scan_id)) is not None:
         return replay
     when = _scan_time(scanned_at, now)
     device_timed = scanned_at not in (None, "")
-    outcome = _decide(
-        session, event, scanner, parse_code(text), guests, when, now, client_scan_id, device_timed
-    )
+    outcome = _decide(session, event, scanner, ticket, guests, when, now, client_scan_id, device_timed)
     outcome.client_scan_id = client_scan_id
     scan = {
         "event_id": event.id,
         "client_scan_id": client_scan_id,
-        "scanned_text": str(text)[:80],
+        "scanned_text": ticket.recorded_text(text),
         "result": outcome.result.value,
         "rsvp_id": outcome.rsvp.id if outcome.rsvp else None,
         "checkin_id": outcome.checkin.id if outcome.checkin else None,
@@ -263,12 +296,17 @@ def check_in_batch(
     get_scannable_event(session, event_id, scanner, now)
     if not isinstance(items, list) or len(items) > MAX_BATCH:
         raise errors.InvalidInput(_("Send at most %(n)d scans at once.", n=MAX_BATCH), field="checkins")
-    codes = {parse_code(item.get("code")) for item in items if isinstance(item, dict)} - {None}
+    named = [item for item in items if isinstance(item, dict)]
+    codes = {parse_code(item.get("code")) for item in named} - {None}
+    rsvp_ids = {item["rsvp_id"] for item in named if isinstance(item.get("rsvp_id"), int)}
     begin_write(session)
     # Lock every ticket of the batch at once, in one order: two scanners syncing overlapping batches in
     # different orders would otherwise deadlock.
     session.scalars(
-        select(Rsvp.id).where(Rsvp.ticket_code.in_(codes)).order_by(Rsvp.id).with_for_update()
+        select(Rsvp.id)
+        .where(Rsvp.ticket_code.in_(codes) | (Rsvp.id.in_(rsvp_ids) & (Rsvp.event_id == event_id)))
+        .order_by(Rsvp.id)
+        .with_for_update()
     ).all()
     outcomes = []
     for item in items:  # in order; an earlier scan arriving later still wins (see _decide)
@@ -280,6 +318,7 @@ def check_in_batch(
                 event_id=event_id,
                 scanner=scanner,
                 text=item.get("code"),
+                rsvp_id=item.get("rsvp_id"),
                 client_scan_id=item.get("client_scan_id"),
                 scanned_at=item.get("scanned_at"),
                 guests=item.get("guests"),
@@ -359,7 +398,8 @@ def checkin_list(session: Session, *, event: Event) -> list[dict[str, Any]]:
 
 
 def search_attendees(session: Session, *, event: Event, query: str, limit: int = 20) -> list[Rsvp]:
-    """Name or email search for when a QR will not scan."""
+    """Name or email search for when a QR will not scan. The door admits what it finds by RSVP id: its
+    answers carry no ticket codes, like the offline list."""
     query = (query or "").strip().lower()[:100]
     if len(query) < 2:
         return []

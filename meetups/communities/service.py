@@ -174,7 +174,29 @@ def set_role(
     return membership
 
 
-def _keep_an_organiser(session: Session, community: Community, **details: object) -> None:
+def on_member_deleting(member: Member, *, session: Session, **_details) -> None:
+    """An account cannot go while it is the last organiser of a community, as leaving cannot."""
+    communities = session.scalars(
+        select(Community)
+        .join(Membership, Membership.community_id == Community.id)
+        .where(Membership.member_id == member.id, Membership.role == CommunityRole.organiser)
+        .order_by(Community.name)
+    ).all()
+    for community in communities:
+        _keep_an_organiser(
+            session,
+            community,
+            message=_(
+                "You are the last organiser of %(name)s. Make someone else organiser first, then delete "
+                "your account.",
+                name=community.name,
+            ),
+        )
+
+
+def _keep_an_organiser(
+    session: Session, community: Community, *, message: str | None = None, **details: object
+) -> None:
     """Refuse to lose the last organiser, or nobody could run the community."""
     organisers = session.scalar(
         select(func.count()).where(
@@ -183,5 +205,5 @@ def _keep_an_organiser(session: Session, community: Community, **details: object
     )
     if organisers <= 1:
         raise errors.PermissionDenied(
-            _("This is the last organiser; make someone else organiser first."), **details
+            message or _("This is the last organiser; make someone else organiser first."), **details
         )

@@ -16,6 +16,7 @@ from meetups.communities.api import CommunityRef
 from meetups.events import series, service
 from meetups.events.models import Event, EventStaff, EventStatus, RsvpMode, StaffRole, WaitlistMode
 from meetups.extensions import db
+from meetups.rsvps import questions as rsvp_questions
 from meetups.rsvps import service as rsvps
 from meetups.rsvps.api import QuestionIn
 
@@ -247,7 +248,7 @@ def _event(event_id: int) -> Event:
 )
 @api.login_required
 def create_event(slug: str, body: EventIn):
-    event = service.create_event(
+    event = rsvp_questions.create_event_with_questions(
         db.session,
         community=communities.get_community(db.session, slug),
         actor=_me(),
@@ -423,6 +424,6 @@ def list_staff(event_id: int):
 )
 @api.login_required
 def remove_staff(event_id: int, staff_id: int):
-    service.remove_staff(db.session, event=_event(event_id), actor=_me(), staff_id=staff_id)
+    service.remove_staff(db.session, event=_event(event_id), actor=_me(), staff_id=staff_id, now=clock.now())
     db.session.commit()
     return ""

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, literal, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -17,10 +18,10 @@ from meetups.accounts.models import Member
 from meetups.communities import service as communities
 from meetups.communities.models import Community, CommunityRole, Membership
 from meetups.events.models import Event, EventStaff, EventStatus, RsvpMode, StaffRole, WaitlistMode
-from meetups.rsvps import waitlist
 
 GRANTS = {
-    StaffRole.organiser: {"manage", "check_in", "see_attendees"},
+    # personal data: emails and the answers to RSVP questions (access needs, diet), organisers only
+    StaffRole.organiser: {"manage", "check_in", "see_attendees", "see_personal_data"},
     StaffRole.volunteer: {"check_in", "see_attendees"},
     StaffRole.speaker: set(),
 }
@@ -54,16 +55,29 @@ EDITABLE = (
 #: the editable fields that are moments: given as wall-clock time in the event's zone, or with an offset
 DATETIME_FIELDS = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at")
 
+# What happened to an event, for the domains built on it (seats and the waitlist, feeds, mail): they subscribe
+# in create_app, so events never imports them. Each is sent inside the action's transaction, with
+# `session=` and `now=`; a subscriber that raises a DomainError refuses the whole action.
+signals = Namespace()
+#: fields changed (`changed`: their names; `moved`: time or place changed)
+event_changed = signals.signal("event-changed")
+event_published = signals.signal("event-published")
+event_cancelled = signals.signal("event-cancelled")
+#: a member's roles at the event changed (`member_id`), so whether their own RSVP takes a seat may too
+staff_changed = signals.signal("staff-changed")
+
 
 # Permissions: the one place that says who may do what at an event.
 
 
-def _staff_roles(session: Session, member: Member, event: Event) -> set[StaffRole]:
-    return set(
-        session.scalars(
-            select(EventStaff.role).where(EventStaff.event_id == event.id, EventStaff.member_id == member.id)
+def _staff_roles(session: Session, member_id: int, event: Event) -> list[tuple[StaffRole, bool]]:
+    """The member's roles at the event, each with whether it takes a seat."""
+    rows = session.execute(
+        select(EventStaff.role, EventStaff.takes_seat).where(
+            EventStaff.event_id == event.id, EventStaff.member_id == member_id
         )
     )
+    return [(role, takes_seat) for role, takes_seat in rows]
 
 
 def can(session: Session, member: Member | None, event: Event, action: str) -> bool:
@@ -303,10 +317,8 @@ def create_event(
     fields: dict,
     now: datetime,
     publish: bool = False,
-    questions: list[dict] | None = None,
 ) -> Event:
-    """Community organisers create events, as drafts unless they publish at once; with the questions asked
-    with each RSVP, all or nothing."""
+    """Community organisers create events, as drafts unless they publish at once."""
     communities.ensure_can(session, actor, community, "create_event")
     unknown = set(fields) - set(EDITABLE)
     if unknown:
@@ -323,10 +335,6 @@ def create_event(
     )
     session.add(event)
     session.flush()
-    if questions:
-        from meetups.rsvps import questions as rsvp_questions  # late: rsvps builds on events
-
-        rsvp_questions.set_questions(session, event=event, actor=actor, items=questions)
     if publish:
         publish_event(session, event=event, actor=actor, now=now)
     return event
@@ -352,13 +360,14 @@ def update_event(session: Session, *, event: Event, actor: Member, changes: dict
     merged.update(changes)
     clean = validate_event_fields(merged)
     moved = any(getattr(event, name) != clean[name] for name in SCHEDULE_FIELDS & set(clean))
+    changed = {name for name, value in clean.items() if getattr(event, name) != value}
     for name, value in clean.items():
         setattr(event, name, value)
     if moved:
         event.sequence += 1
     event.updated_at = now
     session.flush()
-    waitlist.move_line(session, event, now)  # more capacity (or a later close) lets the line move
+    event_changed.send(event, session=session, now=now, changed=changed, moved=moved)
     return event
 
 
@@ -370,10 +379,7 @@ def publish_event(session: Session, *, event: Event, actor: Member, now: datetim
     if event.status is EventStatus.draft:
         event.status, event.published_at, event.updated_at = EventStatus.published, now, now
         session.flush()
-        if event.series_id is not None:
-            from meetups.rsvps import series as series_rsvps  # late: rsvps builds on events, not the reverse
-
-            series_rsvps.apply_subscriptions(session, now=now, series_id=event.series_id)
+        event_published.send(event, session=session, now=now)
     return event
 
 
@@ -384,10 +390,12 @@ def cancel_event(session: Session, *, event: Event, actor: Member, reason: str =
     if len(reason) > 500:
         raise errors.InvalidInput(_("The reason can be at most 500 characters."), field="reason")
     if not event.is_cancelled:
+        event = session.get(Event, event.id, with_for_update=True, populate_existing=True)
         event.status, event.cancelled_at, event.cancel_reason = EventStatus.cancelled, now, reason
         event.sequence += 1
         event.updated_at = now
         session.flush()
+        event_cancelled.send(event, session=session, now=now, actor=actor)
     return event
 
 
@@ -410,23 +418,24 @@ def add_staff(
     member = session.scalar(select(Member).where(Member.email == (email or "").strip().lower()))
     if member is None:
         raise errors.NotFound(_("Nobody has an account with that email."), field="email")
-    if role in _staff_roles(session, member, event):
+    roles_before = _staff_roles(session, member.id, event)
+    if role in {r for r, _takes_seat in roles_before}:
         raise errors.AlreadyStaff(_("%(name)s already has this role.", name=member.name))
     staff = EventStaff(event=event, member=member, role=role, added_at=now, takes_seat=bool(takes_seat))
     session.add(staff)
     session.flush()
-    if not staff.takes_seat:  # their own RSVP stops taking a seat: the line may move
-        waitlist.move_line(
-            session, session.get(Event, event.id, with_for_update=True, populate_existing=True), now
-        )
+    staff_changed.send(event, session=session, now=now, member_id=member.id, roles_before=roles_before)
     return staff
 
 
-def remove_staff(session: Session, *, event: Event, actor: Member, staff_id: int) -> None:
-    """Take a role away again."""
+def remove_staff(session: Session, *, event: Event, actor: Member, staff_id: int, now: datetime) -> None:
+    """Take a role away again; refused when the member's own RSVP would then need a seat the event no longer
+    has."""
     ensure_can(session, actor, event, "manage")
     staff = session.get(EventStaff, staff_id)
     if staff is None or staff.event_id != event.id:
         raise errors.NotFound(_("There is no such staff member."))
+    roles_before = _staff_roles(session, staff.member_id, event)
     session.delete(staff)
     session.flush()
+    staff_changed.send(event, session=session, now=now, member_id=staff.member_id, roles_before=roles_before)

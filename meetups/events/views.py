@@ -208,7 +208,7 @@ def add_staff(event_id: int):
 @login_required
 def remove_staff(event_id: int, staff_id: int):
     event = service.get_event(db.session, event_id, viewer=_me())
-    service.remove_staff(db.session, event=event, actor=_me(), staff_id=staff_id)
+    service.remove_staff(db.session, event=event, actor=_me(), staff_id=staff_id, now=clock.now())
     db.session.commit()
     flash(_("The role was removed."), "success")
     return redirect(url_for(".manage", event_id=event_id, _anchor="staff"))

@@ -11,7 +11,7 @@ from meetups import api, clock
 from meetups.checkin import tickets
 from meetups.events import service as events
 from meetups.extensions import db
-from meetups.rsvps import questions, series, service, waitlist
+from meetups.rsvps import organiser, questions, series, service, waitlist
 from meetups.rsvps.models import Question, Rsvp
 
 bp = APIBlueprint("rsvps_api", __name__)
@@ -63,7 +63,10 @@ def ticket_json(rsvp: Rsvp) -> dict | None:
     return None if code is None else {"code": code, "url": tickets.ticket_url(code)}
 
 
-def rsvp_json(rsvp: Rsvp, position: int | None = None, *, with_member: bool = False) -> dict[str, Any]:
+def rsvp_json(
+    rsvp: Rsvp, position: int | None = None, *, member: bool = False, personal: bool = False
+) -> dict[str, Any]:
+    """`member`: who it is (staff lists); `personal`: their email and answers too (organisers only)."""
     data = {
         "id": rsvp.id,
         "event_id": rsvp.event_id,
@@ -77,8 +80,10 @@ def rsvp_json(rsvp: Rsvp, position: int | None = None, *, with_member: bool = Fa
         "created_at": rsvp.created_at.isoformat(),
         "updated_at": rsvp.updated_at.isoformat(),
     }
-    if with_member:
-        data["member"] = {"id": rsvp.member.id, "name": rsvp.member.name, "email": rsvp.member.email}
+    if member:
+        data["member"] = {"id": rsvp.member.id, "name": rsvp.member.name}
+    if member and personal:
+        data["member"]["email"] = rsvp.member.email
         data["answers"] = rsvp.answers
     return data
 
@@ -151,21 +156,23 @@ def my_rsvps():
 @bp.get("/events/<int:event_id>/attendees")
 @bp.doc(
     summary="Everyone who answered (staff): going, waitlist in order, pending, offered, ended",
+    description="Emails and answers only for the event's organisers; volunteers get names and places.",
     security=api.SECURITY,
 )
 @api.login_required
 def attendees(event_id: int):
-    event = events.get_event(db.session, event_id, current_user)
-    views = service.list_attendees(
+    page = organiser.get_attendees_page(
         db.session,
-        event=event,
+        event_id=event_id,
         actor=current_user,
         status=request.args.get("status", ""),
         search=request.args.get("q", ""),
     )
     return {
-        "attendees": [rsvp_json(v.rsvp, v.position, with_member=True) for v in views],
-        "counts": service.count_rsvps(db.session, [event.id])[event.id],
+        "attendees": [
+            rsvp_json(v.rsvp, v.position, member=True, personal=page.shows_personal_data) for v in page.rows
+        ],
+        "counts": page.counts,
     }
 
 
@@ -174,7 +181,7 @@ def attendees(event_id: int):
 @bp.doc(summary="Approve a pending request (seat, or waitlist when full)", security=api.SECURITY)
 @api.login_required
 def approve(rsvp_id: int, body: DecisionIn):
-    rsvp = service.approve_rsvp(
+    rsvp = organiser.approve_rsvp(
         db.session, actor=current_user, rsvp_id=rsvp_id, message=body.message, now=clock.now()
     )
     db.session.commit()
@@ -186,7 +193,7 @@ def approve(rsvp_id: int, body: DecisionIn):
 @bp.doc(summary="Decline a request or remove someone; a freed seat passes on", security=api.SECURITY)
 @api.login_required
 def decline(rsvp_id: int, body: DecisionIn):
-    rsvp = service.decline_rsvp(
+    rsvp = organiser.decline_rsvp(
         db.session, actor=current_user, rsvp_id=rsvp_id, message=body.message, now=clock.now()
     )
     db.session.commit()
@@ -198,7 +205,7 @@ def decline(rsvp_id: int, body: DecisionIn):
 @bp.doc(summary="Seat someone waiting, out of turn (logged; capacity still holds)", security=api.SECURITY)
 @api.login_required
 def promote(rsvp_id: int, body: PromoteIn):
-    rsvp = service.promote_rsvp(
+    rsvp = organiser.promote_rsvp(
         db.session, actor=current_user, rsvp_id=rsvp_id, reason=body.reason, now=clock.now()
     )
     db.session.commit()
@@ -210,7 +217,7 @@ def promote(rsvp_id: int, body: PromoteIn):
 @bp.doc(summary="Move someone to a place in the waitlist (logged)", security=api.SECURITY)
 @api.login_required
 def move(rsvp_id: int, body: MoveIn):
-    rsvp = service.move_in_waitlist(
+    rsvp = organiser.move_in_waitlist(
         db.session,
         actor=current_user,
         rsvp_id=rsvp_id,

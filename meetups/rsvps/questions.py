@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from meetups import errors
 from meetups.accounts.models import Member
+from meetups.communities.models import Community
 from meetups.events import service as events
 from meetups.events.models import Event
 from meetups.rsvps.models import Question, QuestionKind
@@ -98,6 +99,25 @@ def set_questions(session: Session, *, event: Event, actor: Member, items: Any) 
     session.add_all(questions)
     session.flush()
     return questions
+
+
+def create_event_with_questions(
+    session: Session,
+    *,
+    community: Community,
+    actor: Member,
+    fields: dict,
+    questions: Any,
+    publish: bool,
+    now,
+) -> Event:
+    """A new event and the questions it asks with each RSVP, all or nothing; published last, once complete."""
+    event = events.create_event(session, community=community, actor=actor, fields=fields, now=now)
+    if questions:
+        set_questions(session, event=event, actor=actor, items=questions)
+    if publish:
+        events.publish_event(session, event=event, actor=actor, now=now)
+    return event
 
 
 def _blank(value: Any) -> bool:

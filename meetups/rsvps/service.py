@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from meetups import errors
 from meetups.accounts.models import Member
-from meetups.events import service as events
 from meetups.events.models import Event, EventStatus, RsvpMode
-from meetups.notify import service as notify
 from meetups.rsvps import questions, waitlist
 from meetups.rsvps.models import ACTIVE, Rsvp, RsvpStatus
-
-MESSAGE_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ def _get_mine(session: Session, event: Event, member: Member) -> Rsvp | None:
     return session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.member_id == member.id))
 
 
-def _fits(session: Session, event: Event, member_id: int, guests: int, *, holding: int | None = None) -> bool:
+def fits(session: Session, event: Event, member_id: int, guests: int, *, holding: int | None = None) -> bool:
     """Whether the member's party with `guests` fits; `holding` is the guest count of a party that already
     holds seats (going, or offered), whose seats count as free for it."""
     free, exempt = waitlist.room(session, event, member_id)
@@ -77,7 +71,7 @@ def _fits(session: Session, event: Event, member_id: int, guests: int, *, holdin
     return free is None or guests + member_seat <= free + held
 
 
-def _join_line(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
+def join_line(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
     waitlist.unseat(rsvp, RsvpStatus.waitlisted, now)
     rsvp.waitlist_rank = waitlist.next_rank(session, event)
 
@@ -112,10 +106,10 @@ def save_rsvp(
     rsvp.guests, rsvp.answers, rsvp.end_reason, rsvp.message = guests, clean_answers, "", ""
     if event.rsvp_mode is RsvpMode.approval:
         waitlist.unseat(rsvp, RsvpStatus.pending, now)
-    elif _fits(session, event, member.id, guests):
+    elif fits(session, event, member.id, guests):
         waitlist.seat(rsvp, now)
     else:
-        _join_line(session, event, rsvp, now)
+        join_line(session, event, rsvp, now)
     session.add(rsvp)
     session.flush()
     return rsvp
@@ -136,17 +130,17 @@ def _change(
             waitlist.expire_offers(session, event, now)
             waitlist.move_line(session, event, now)
             raise errors.OfferExpired(_("Sorry, the seat we held for you was passed on: the offer expired."))
-        if not _fits(session, event, rsvp.member_id, guests, holding=rsvp.guests):
+        if not fits(session, event, rsvp.member_id, guests, holding=rsvp.guests):
             raise errors.NotEnoughSeats(_("The seats held for you cannot take a larger party."))
         rsvp.guests, rsvp.answers = guests, answers
         waitlist.seat(rsvp, now)
         waitlist.log(session, rsvp, "offer_claimed", now, actor_id=rsvp.member_id)
     elif rsvp.status is RsvpStatus.going and guests > rsvp.guests:
-        if _fits(session, event, rsvp.member_id, guests, holding=rsvp.guests):
+        if fits(session, event, rsvp.member_id, guests, holding=rsvp.guests):
             rsvp.guests = guests
         elif join_waitlist:
             rsvp.guests = guests
-            _join_line(session, event, rsvp, now)
+            join_line(session, event, rsvp, now)
             waitlist.log(session, rsvp, "waitlisted_larger_party", now, actor_id=rsvp.member_id)
         else:
             raise errors.NotEnoughSeats(
@@ -230,11 +224,11 @@ def list_my_rsvps(session: Session, member: Member, *, now: datetime, past: bool
         else query.where(Event.ends_at > now).order_by(Event.starts_at)
     )
     rsvps = list(session.scalars(query))
-    positions = _positions(session, [r.event_id for r in rsvps if r.status is RsvpStatus.waitlisted])
-    return [RsvpView(r, positions.get(r.id)) for r in rsvps]
+    places = positions(session, [r.event_id for r in rsvps if r.status is RsvpStatus.waitlisted])
+    return [RsvpView(r, places.get(r.id)) for r in rsvps]
 
 
-def _positions(session: Session, event_ids: list[int]) -> dict[int, int]:
+def positions(session: Session, event_ids: list[int]) -> dict[int, int]:
     """Waitlist positions of every waitlisted RSVP of these events, in one query."""
     if not event_ids:
         return {}
@@ -245,200 +239,8 @@ def _positions(session: Session, event_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def list_attendees(
-    session: Session,
-    *,
-    event: Event,
-    actor: Member,
-    status: str = "",
-    search: str = "",
-) -> list[RsvpView]:
-    """Everyone who answered, for staff: going, the line in order, pending, offered, then the rest."""
-    events.ensure_can(session, actor, event, "see_attendees")
-    query = select(Rsvp).join(Rsvp.member).options(joinedload(Rsvp.member)).where(Rsvp.event_id == event.id)
-    if status:
-        try:
-            query = query.where(Rsvp.status == RsvpStatus(status))
-        except ValueError:
-            raise errors.InvalidInput(_("Unknown status filter."), field="status") from None
-    if search := (search or "").strip()[:100]:
-        like = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Member.name).like(like), func.lower(Member.email).like(like)))
-    order = {
-        s: i for i, s in enumerate(["going", "offered", "waitlisted", "pending", "cancelled", "declined"])
-    }
-    rsvps = sorted(
-        session.scalars(query),
-        key=lambda r: (order[r.status.value], r.waitlist_rank or 0, r.member.name.lower(), r.id),
-    )
-    positions = _positions(session, [event.id])
-    return [RsvpView(r, positions.get(r.id)) for r in rsvps]
-
-
 def count_rsvps(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
     return waitlist.waitlist_counts(session, event_ids)
-
-
-# Organisers
-
-
-def _organiser_rsvp(session: Session, actor: Member, rsvp_id: int) -> tuple[Event, Rsvp]:
-    rsvp = session.get(Rsvp, rsvp_id)
-    if rsvp is None:
-        raise errors.NotFound(_("There is no such RSVP."))
-    events.ensure_can(session, actor, rsvp.event, "manage")
-    event = lock_event(session, rsvp.event_id)
-    session.refresh(rsvp)
-    return event, rsvp
-
-
-def _clean_message(message: str) -> str:
-    message = (message or "").strip()
-    if len(message) > MESSAGE_MAX:
-        raise errors.InvalidInput(
-            _("The message can be at most %(n)d characters.", n=MESSAGE_MAX), field="message"
-        )
-    return message
-
-
-def approve_rsvp(session: Session, *, actor: Member, rsvp_id: int, message: str = "", now: datetime) -> Rsvp:
-    """A pending request takes a seat, or joins the waitlist when the event is full."""
-    event, rsvp = _organiser_rsvp(session, actor, rsvp_id)
-    message = _clean_message(message)
-    if rsvp.status is not RsvpStatus.pending:
-        raise errors.InvalidState(_("Only pending requests can be approved."))
-    if event.is_cancelled:
-        raise errors.EventCancelled(_("This event was cancelled."))
-    if _fits(session, event, rsvp.member_id, rsvp.guests):
-        waitlist.seat(rsvp, now)
-    else:
-        _join_line(session, event, rsvp, now)
-    rsvp.message = message
-    session.flush()
-    waitlist.log(session, rsvp, "approved", now, actor_id=actor.id, detail=message)
-    notify.queue_mail(session, to=rsvp.member, template="rsvp_approved", rsvp=rsvp, event=event)
-    return rsvp
-
-
-def decline_rsvp(session: Session, *, actor: Member, rsvp_id: int, message: str = "", now: datetime) -> Rsvp:
-    """Decline a request, or remove someone from the event; a freed seat passes on."""
-    event, rsvp = _organiser_rsvp(session, actor, rsvp_id)
-    message = _clean_message(message)
-    if rsvp.status not in ACTIVE:
-        raise errors.InvalidState(_("This RSVP is already cancelled or declined."))
-    waitlist.unseat(rsvp, RsvpStatus.declined, now, reason="organiser")
-    rsvp.message = message
-    waitlist.log(session, rsvp, "declined", now, actor_id=actor.id, detail=message)
-    session.flush()
-    notify.queue_mail(session, to=rsvp.member, template="rsvp_declined", rsvp=rsvp, event=event)
-    waitlist.move_line(session, event, now)
-    return rsvp
-
-
-def promote_rsvp(session: Session, *, actor: Member, rsvp_id: int, reason: str, now: datetime) -> Rsvp:
-    """An organiser seats someone from the line (or a pending request) out of turn: logged with why.
-    Capacity still holds: raise it first if the event is full."""
-    event, rsvp = _organiser_rsvp(session, actor, rsvp_id)
-    reason = _clean_message(reason)
-    if not reason:
-        raise errors.InvalidInput(_("Please say why (it is kept in the log)."), field="reason")
-    if rsvp.status not in (RsvpStatus.waitlisted, RsvpStatus.pending, RsvpStatus.offered):
-        raise errors.InvalidState(_("Only people waiting can be promoted."))
-    if event.is_cancelled:
-        raise errors.EventCancelled(_("This event was cancelled."))
-    holding = rsvp.guests if rsvp.status is RsvpStatus.offered else None  # an offer already holds its seats
-    if not _fits(session, event, rsvp.member_id, rsvp.guests, holding=holding):
-        raise errors.NotEnoughSeats(_("The event is full. Raise the capacity first, then promote."))
-    waitlist.seat(rsvp, now)
-    waitlist.log(session, rsvp, "promoted_manually", now, actor_id=actor.id, detail=reason)
-    session.flush()
-    waitlist.tell_promoted(session, [waitlist.Promotion(rsvp, RsvpStatus.going)])
-    return rsvp
-
-
-def move_in_waitlist(
-    session: Session, *, actor: Member, rsvp_id: int, position: Any, reason: str, now: datetime
-) -> Rsvp:
-    """Put someone at a given place in the line (1 = first): logged with who, when and why."""
-    event, rsvp = _organiser_rsvp(session, actor, rsvp_id)
-    reason = _clean_message(reason)
-    if not reason:
-        raise errors.InvalidInput(_("Please say why (it is kept in the log)."), field="reason")
-    if rsvp.status is not RsvpStatus.waitlisted:
-        raise errors.InvalidState(_("Only people on the waitlist can be moved."))
-    line = [
-        r
-        for r in session.scalars(
-            select(Rsvp)
-            .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.waitlisted)
-            .order_by(Rsvp.waitlist_rank, Rsvp.id)
-        )
-    ]
-    if isinstance(position, bool) or not isinstance(position, int) or not 1 <= position <= len(line):
-        raise errors.InvalidInput(
-            _("The position must be between 1 and %(n)d.", n=len(line)), field="position"
-        )
-    old = line.index(rsvp) + 1
-    line.remove(rsvp)
-    line.insert(position - 1, rsvp)
-    for rank, entry in enumerate(line, start=1):
-        entry.waitlist_rank = rank
-    waitlist.log(session, rsvp, "moved", now, actor_id=actor.id, detail=f"{old} → {position}: {reason}")
-    session.flush()
-    waitlist.move_line(session, event, now)  # the new first may fit where the old one did not
-    return rsvp
-
-
-def export_attendees(session: Session, *, event: Event, actor: Member) -> str:
-    """Attendees and their answers as CSV, with a BOM so Excel reads Cyrillic and other scripts right."""
-    rows = list_attendees(session, event=event, actor=actor)
-    asked = questions.list_questions(session, event)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "name",
-            "email",
-            "pronouns",
-            "status",
-            "guests",
-            "waitlist_position",
-            "ticket_code",
-            "rsvp_at",
-            *[q.label for q in asked],
-        ]
-    )
-    for view in rows:
-        r = view.rsvp
-        answers = [_answer_text(r.answers.get(str(q.id))) for q in asked]
-        writer.writerow(
-            [
-                _safe_cell(r.member.name),
-                r.member.email,
-                _safe_cell(r.member.pronouns),
-                r.status.value,
-                r.guests,
-                view.position or "",
-                r.valid_ticket_code or "",
-                r.created_at.isoformat(),
-                *[_safe_cell(a) for a in answers],
-            ]
-        )
-    return out.getvalue()
-
-
-def _answer_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return "; ".join(value)
-    return "" if value is None else str(value)
-
-
-def _safe_cell(text: str) -> str:
-    """Members write these: a leading = + - @ would run as a formula in a spreadsheet (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def get_rsvp_box(session: Session, event: Event, member: Member | None) -> dict[str, Any]:

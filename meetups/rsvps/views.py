@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from meetups import clock, errors
 from meetups.events import service as events
 from meetups.extensions import db
-from meetups.rsvps import questions, series, service
+from meetups.rsvps import organiser, questions, series, service
 from meetups.rsvps.forms import (
     CancelForm,
     DecisionForm,
@@ -77,36 +77,23 @@ def cancel(event_id: int):
 @bp.get("/e/<int:event_id>/attendees")
 @login_required
 def attendees(event_id: int):
-    event = events.get_event(db.session, event_id, current_user)
-    rows = service.list_attendees(
-        db.session,
-        event=event,
-        actor=current_user,
-        status=request.args.get("status", ""),
-        search=request.args.get("q", ""),
+    status, q = request.args.get("status", ""), request.args.get("q", "")
+    page = organiser.get_attendees_page(
+        db.session, event_id=event_id, actor=current_user, status=status, search=q
     )
-    counts = service.count_rsvps(db.session, [event.id])[event.id]
     return render_template(
-        "rsvps/attendees.html",
-        event=event,
-        rows=rows,
-        counts=counts,
-        asked=questions.list_questions(db.session, event),
-        decision_form=DecisionForm(),
-        status=request.args.get("status", ""),
-        q=request.args.get("q", ""),
+        "rsvps/attendees.html", page=page, event=page.event, decision_form=DecisionForm(), status=status, q=q
     )
 
 
 @bp.get("/e/<int:event_id>/attendees.csv")
 @login_required
 def export(event_id: int):
-    event = events.get_event(db.session, event_id, current_user)
-    text = service.export_attendees(db.session, event=event, actor=current_user)
+    text = organiser.export_attendees(db.session, event_id=event_id, actor=current_user)
     return Response(
         text,
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="event-{event.id}-attendees.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="event-{event_id}-attendees.csv"'},
     )
 
 
@@ -118,7 +105,7 @@ def _back_to_attendees(rsvp: Rsvp):
 @login_required
 def approve(rsvp_id: int):
     form = _form_or_refuse(DecisionForm())
-    rsvp = service.approve_rsvp(
+    rsvp = organiser.approve_rsvp(
         db.session, actor=current_user, rsvp_id=rsvp_id, message=form.message.data or "", now=clock.now()
     )
     db.session.commit()
@@ -130,7 +117,7 @@ def approve(rsvp_id: int):
 @login_required
 def decline(rsvp_id: int):
     form = _form_or_refuse(DecisionForm())
-    rsvp = service.decline_rsvp(
+    rsvp = organiser.decline_rsvp(
         db.session, actor=current_user, rsvp_id=rsvp_id, message=form.message.data or "", now=clock.now()
     )
     db.session.commit()
@@ -142,7 +129,7 @@ def decline(rsvp_id: int):
 @login_required
 def promote(rsvp_id: int):
     form = _form_or_refuse(PromoteForm())
-    rsvp = service.promote_rsvp(
+    rsvp = organiser.promote_rsvp(
         db.session, actor=current_user, rsvp_id=rsvp_id, reason=form.reason.data, now=clock.now()
     )
     db.session.commit()
@@ -154,7 +141,7 @@ def promote(rsvp_id: int):
 @login_required
 def move(rsvp_id: int):
     form = _form_or_refuse(MoveForm())
-    rsvp = service.move_in_waitlist(
+    rsvp = organiser.move_in_waitlist(
         db.session,
         actor=current_user,
         rsvp_id=rsvp_id,

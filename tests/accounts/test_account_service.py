@@ -171,8 +171,8 @@ def test_delete_account_needs_the_password_and_takes_the_tokens_along(session, n
     member = make_member(session)
     service.create_token(session, member, name="phone", now=now)
     with pytest.raises(errors.InvalidCredentials):
-        service.delete_account(session, member, password="wrong password")
-    service.delete_account(session, member, password=PASSWORD)
+        service.delete_account(session, member, password="wrong password", now=now)
+    service.delete_account(session, member, password=PASSWORD, now=now)
     session.expire_all()
     assert session.get(Member, member.id) is None
     assert session.scalars(select(ApiToken).where(ApiToken.member_id == member.id)).all() == []
@@ -243,7 +243,7 @@ def test_links_are_bound_to_their_purpose_and_secret(session, now):
 def test_a_link_for_a_deleted_member_is_refused(session, now):
     member = make_member(session)
     token = service.make_verify_token(SECRET, member, now)
-    service.delete_account(session, member, password=PASSWORD)
+    service.delete_account(session, member, password=PASSWORD, now=now)
     with pytest.raises(errors.InvalidToken):
         service.verify_email(session, secret=SECRET, token=token, now=now)
 

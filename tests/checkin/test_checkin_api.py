@@ -268,6 +268,10 @@ def test_door_endpoints_refuse_everyone_else(client, session, event, now, bearer
         {"code": "abc", "scanned_at": "yesterday"},
         {"code": "abc", "client_scan_id": "a b"},
         {"code": "abc", "nope": 1},
+        {},
+        {"rsvp_id": 0},
+        {"rsvp_id": "1"},
+        {"code": "abcdefghijklmnopqrstuv", "rsvp_id": 1},
     ],
 )
 def test_bad_scans_get_clear_errors(client, session, event, volunteer, body):
@@ -275,3 +279,59 @@ def test_bad_scans_get_clear_errors(client, session, event, volunteer, body):
     assert response.status_code == 422, response.json
     assert response.json["error"]["code"] == "invalid_input"
     assert session.query(Scan).count() == 0
+
+
+def test_the_name_search_names_people_but_never_hands_out_their_codes(client, session, event, volunteer, now):
+    """A volunteer's phone (or a door link) that is lost must leak no usable ticket, from the list or the
+    search: what it finds is admitted by RSVP id."""
+    anna = ticket(session, event, now, name="Anna Berg", guests=1)
+    found = client.get(f"/api/v1/events/{event.id}/checkin-search?q=an", headers=volunteer).json
+    assert [a["rsvp_id"] for a in found["attendees"]] == [anna.id]
+    assert found["attendees"][0]["h"] == code_hash(anna.ticket_code)
+    assert anna.ticket_code not in str(found)
+    answer = client.post(
+        f"/api/v1/events/{event.id}/checkins",
+        json={"rsvp_id": anna.id, "client_scan_id": "s1"},
+        headers=volunteer,
+    ).json
+    assert answer["result"] == "ok" and answer["attendee"]["name"] == "Anna Berg"
+    assert answer["attendee"]["guests_admitted"] == 1
+    again = client.post(f"/api/v1/events/{event.id}/checkins", json={"rsvp_id": anna.id}, headers=volunteer)
+    assert again.json["result"] == "already_checked_in"
+
+
+def test_an_rsvp_id_of_another_event_or_without_a_ticket_is_unknown(client, session, event, volunteer, now):
+    other = make_event(session, starts_at=now + timedelta(hours=1))
+    foreign = ticket(session, other, now)
+    waiting = ticket(session, event, now, status=RsvpStatus.waitlisted)
+    waiting.ticket_code = None
+    session.flush()
+    for rsvp_id in (foreign.id, waiting.id, 999_999):
+        answer = client.post(
+            f"/api/v1/events/{event.id}/checkins", json={"rsvp_id": rsvp_id}, headers=volunteer
+        )
+        assert answer.json["result"] == "unknown_ticket", rsvp_id
+        assert "event" not in answer.json
+
+
+def test_an_offline_batch_admits_by_rsvp_id_too(client, session, event, volunteer, now):
+    by_name, by_code = ticket(session, event, now, name="Sam"), ticket(session, event, now, name="Dora")
+    items = [
+        {"rsvp_id": by_name.id, "client_scan_id": "n1", "scanned_at": now.isoformat()},
+        {"code": by_code.ticket_code, "client_scan_id": "c1", "scanned_at": now.isoformat()},
+    ]
+    results = client.post(
+        f"/api/v1/events/{event.id}/checkins/batch", json={"checkins": items}, headers=volunteer
+    ).json["results"]
+    assert [r["result"] for r in results] == ["ok", "ok"]
+    assert session.query(CheckIn).count() == 2
+
+
+def test_the_scan_log_keeps_no_whole_ticket_code(client, session, event, volunteer, now):
+    rsvp = ticket(session, event, now)
+    scan(client, event, volunteer, f"http://meetups.test/t/{rsvp.ticket_code}")
+    client.post(f"/api/v1/events/{event.id}/checkins", json={"rsvp_id": rsvp.id}, headers=volunteer)
+    scan(client, event, volunteer, "hello, not a ticket")
+    texts = [s.scanned_text for s in session.query(Scan).order_by(Scan.id)]
+    assert texts == [f"ticket {rsvp.ticket_code[:6]}…", f"name search: RSVP {rsvp.id}", "hello, not a ticket"]
+    assert all(rsvp.ticket_code not in text for text in texts)

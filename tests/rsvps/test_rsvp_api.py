@@ -262,3 +262,25 @@ def test_bad_questions_at_creation_write_no_event(client, session, now, bearer):
         headers=bearer(make_member(session, is_admin=True)),
     )
     assert response.status_code == 422 and session.query(Event).count() == 0
+
+
+def test_the_attendee_api_gives_emails_and_answers_to_organisers_only(client, session, event, bearer):
+    from meetups.rsvps import questions
+
+    organiser, volunteer = make_member(session), make_member(session)
+    make_staff(session, event, organiser, StaffRole.organiser)
+    make_staff(session, event, volunteer, StaffRole.volunteer)
+    questions.set_questions(session, event=event, actor=organiser, items=[{"builtin": "dietary"}])
+    attendee = make_member(session, email="dan@example.org")
+    client.post(
+        f"/api/v1/events/{event.id}/rsvp",
+        json={"answers": {str(session.query(Question).one().id): "vegan"}},
+        headers=bearer(attendee),
+    )
+    url = f"/api/v1/events/{event.id}/attendees"
+    seen_by_organiser = client.get(url, headers=bearer(organiser)).json["attendees"][0]
+    assert seen_by_organiser["member"]["email"] == "dan@example.org"
+    assert list(seen_by_organiser["answers"].values()) == ["vegan"]
+    seen_by_volunteer = client.get(url, headers=bearer(volunteer)).json["attendees"][0]
+    assert seen_by_volunteer["member"] == {"id": attendee.id, "name": attendee.name}
+    assert "answers" not in seen_by_volunteer and "dan@example.org" not in str(seen_by_volunteer)

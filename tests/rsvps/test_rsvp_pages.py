@@ -121,6 +121,62 @@ def test_attendee_list_filters_searches_and_exports_with_a_bom(client, session, 
     assert any(r[0].startswith("'=") for r in rows)  # a formula is defused, not run by the spreadsheet
 
 
+def test_a_formula_in_any_column_of_the_export_is_defused(client, session, event, now, organiser):
+    """`=1+2@example.org` is a valid email address; names, pronouns and answers are members' text too."""
+    from meetups.rsvps import questions
+
+    questions.set_questions(
+        session, event=event, actor=organiser, items=[{"kind": "short_text", "label": "-Team"}]
+    )
+    asked = session.query(Question).filter_by(event_id=event.id).one()
+    member = make_member(session, name="@SUM(A1)", email="=1+2@example.org", pronouns="+they")
+    session.add(
+        Rsvp(
+            event=event,
+            member=member,
+            status=RsvpStatus.going,
+            answers={str(asked.id): '=HYPERLINK("http://evil.example")'},
+            created_at=now,
+            updated_at=now,
+            ticket_code="formula-0123456789abcdefghij",
+        )
+    )
+    session.flush()
+    rows = list(csv.reader(io.StringIO(client.get(f"/e/{event.id}/attendees.csv").text.lstrip("\ufeff"))))
+    assert rows[0][-1] == "'-Team"
+    row = rows[1]
+    assert row[:3] == ["'@SUM(A1)", "'=1+2@example.org", "'+they"]
+    assert row[-1] == '\'=HYPERLINK("http://evil.example")'
+    assert not any(cell[:1] in "=+-@\t\r" and cell for cell in (c for r in rows for c in r if c))
+
+
+def test_volunteers_see_who_comes_but_no_emails_answers_or_export(client, session, event, now, login):
+    from meetups.rsvps import questions
+
+    organiser = make_member(session, is_admin=True)
+    questions.set_questions(session, event=event, actor=organiser, items=[{"builtin": "accessibility"}])
+    asked = session.query(Question).filter_by(event_id=event.id).one()
+    attendee = make_member(session, name="Clara", email="clara@example.org")
+    session.add(
+        Rsvp(
+            event=event,
+            member=attendee,
+            status=RsvpStatus.going,
+            answers={str(asked.id): "Step-free access, please"},
+            created_at=now,
+            updated_at=now,
+            ticket_code="clara-0123456789abcdefghijk",
+        )
+    )
+    volunteer = make_member(session)
+    make_staff(session, event, volunteer, StaffRole.volunteer)
+    login(volunteer)
+    page = client.get(f"/e/{event.id}/attendees").text
+    assert "Clara" in page
+    assert "clara@example.org" not in page and "Step-free" not in page and "Export CSV" not in page
+    assert client.get(f"/e/{event.id}/attendees.csv").status_code == 403
+
+
 def test_approve_decline_promote_and_move_through_the_forms(client, session, now, login):
     event = make_event(session, capacity=1, rsvp_mode=RsvpMode.approval)
     organiser = make_member(session)
@@ -208,8 +264,8 @@ def test_organiser_pages_refuse_others(client, session, now, login, method, path
     response = getattr(client, method)(path.format(event=event.id, rsvp=rsvp.id), data=data)
     if who == "stranger":
         assert response.status_code in (302, 401) and "/login" in response.location
-    elif who == "volunteer" and path.startswith("/e/{event}/attendees") and method == "get":
-        assert response.status_code == 200  # volunteers see who is coming (see_attendees)
+    elif who == "volunteer" and path == "/e/{event}/attendees":
+        assert response.status_code == 200  # volunteers see who is coming (see_attendees), not the CSV
     else:
         assert response.status_code in (302, 403)
         assert response.status_code == 403 or "/login" not in (response.location or "")

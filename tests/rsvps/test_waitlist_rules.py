@@ -4,7 +4,7 @@ import pytest
 
 from meetups import errors
 from meetups.events.models import RsvpMode, StaffRole, WaitlistMode
-from meetups.rsvps import service, waitlist
+from meetups.rsvps import organiser, service, waitlist
 from meetups.rsvps.models import Rsvp, RsvpStatus
 from tests.factories import make_member, make_staff
 
@@ -191,9 +191,9 @@ def test_approval_events_pending_then_approved_or_waitlisted(session, now, event
     a, b, c = members(3)
     ra, rb, rc = (rsvp(session, event, m, now) for m in (a, b, c))
     assert {ra.status, rb.status, rc.status} == {RsvpStatus.pending}
-    service.approve_rsvp(session, actor=org, rsvp_id=ra.id, now=now)
-    service.approve_rsvp(session, actor=org, rsvp_id=rb.id, now=now)
-    service.decline_rsvp(session, actor=org, rsvp_id=rc.id, message="Sorry, members only", now=now)
+    organiser.approve_rsvp(session, actor=org, rsvp_id=ra.id, now=now)
+    organiser.approve_rsvp(session, actor=org, rsvp_id=rb.id, now=now)
+    organiser.decline_rsvp(session, actor=org, rsvp_id=rc.id, message="Sorry, members only", now=now)
     assert (ra.status, rb.status, rc.status) == (RsvpStatus.going, RsvpStatus.waitlisted, RsvpStatus.declined)
     assert rc.message == "Sorry, members only"
     with pytest.raises(errors.RsvpDeclined):
@@ -205,11 +205,11 @@ def test_organiser_removal_promotes_and_manual_moves_are_logged(session, now, ev
     org = make_member(session, is_admin=True)
     a, b, c, d = members(4)
     ra, rb, rc, rd = (rsvp(session, event, m, now) for m in (a, b, c, d))
-    service.move_in_waitlist(
+    organiser.move_in_waitlist(
         session, actor=org, rsvp_id=rd.id, position=1, reason="speaker's partner", now=now
     )
     assert [waitlist.position(session, r) for r in (rb, rc, rd)] == [2, 3, 1]
-    service.decline_rsvp(session, actor=org, rsvp_id=ra.id, now=now)
+    organiser.decline_rsvp(session, actor=org, rsvp_id=ra.id, now=now)
     assert rd.status is RsvpStatus.going
     from meetups.rsvps.models import RsvpLog
 
@@ -224,9 +224,9 @@ def test_manual_promotion_respects_capacity(session, now, event_factory, members
     rsvp(session, event, a, now)
     rb = rsvp(session, event, b, now)
     with pytest.raises(errors.NotEnoughSeats):
-        service.promote_rsvp(session, actor=org, rsvp_id=rb.id, reason="VIP", now=now)
+        organiser.promote_rsvp(session, actor=org, rsvp_id=rb.id, reason="VIP", now=now)
     with pytest.raises(errors.InvalidInput):
-        service.promote_rsvp(session, actor=org, rsvp_id=rb.id, reason="", now=now)
+        organiser.promote_rsvp(session, actor=org, rsvp_id=rb.id, reason="", now=now)
 
 
 def test_staff_take_no_seat_unless_the_organiser_says_so(session, now, event_factory, members):

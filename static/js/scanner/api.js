@@ -109,7 +109,9 @@ export class Api {
 }
 
 function scanBody(scan) {
-  const body = { code: scan.code, client_scan_id: scan.client_scan_id, scanned_at: scan.scanned_at };
+  const body = { client_scan_id: scan.client_scan_id, scanned_at: scan.scanned_at };
+  if (scan.rsvp_id) body.rsvp_id = scan.rsvp_id; // admitted by name: the door never holds that code
+  else body.code = scan.code;
   if (scan.guests !== undefined && scan.guests !== null) body.guests = scan.guests;
   return body;
 }

@@ -130,26 +130,41 @@ export class Door {
   /** Guests one by one (online): one more guest of the last admitted ticket goes in. */
   async admitGuest() {
     const last = this.last;
-    if (!last || !last.code || !this.online || this.degraded) return null;
+    if (!last || !(last.code || last.rsvp_id) || !this.online || this.degraded) return null;
     const scan = { eventId: this.eventId, client_scan_id: newScanId(), scanned_at: new Date().toISOString(),
-      code: last.code, guests: 1 };
-    const answer = await this.askServer(scan, last.code);
+      guests: 1 };
+    if (last.code) scan.code = last.code;
+    else scan.rsvp_id = last.rsvp_id;
+    const answer = await this.askServer(scan, last.code || null);
     if (answer) {
-      answer.code = last.code;
+      Object.assign(answer, { code: last.code, rsvp_id: last.rsvp_id });
       this.show(answer);
     }
     return answer;
   }
 
-  /** Name search, offline: the list has no codes, so the queued scan names the RSVP and is resolved at sync. */
+  /** Name search: neither the server's answers nor the cached list carry codes, so the scan names the RSVP
+   * (online at once; offline it is queued and synced like any other scan). */
   async checkInByRsvp(rsvpId) {
     const started = performance.now();
+    const now = new Date().toISOString();
+    const scan = { eventId: this.eventId, client_scan_id: newScanId(), scanned_at: now, rsvp_id: rsvpId };
+    if (this.online && !this.degraded) {
+      if (this.guestsOneByOne) scan.guests = 0;
+      const online = await this.askServer(scan, null);
+      if (online) {
+        if (online.attendee && online.checkin_id) this.learnByRsvp(rsvpId, online);
+        online.rsvp_id = rsvpId;
+        online.source = "search";
+        online.ms = Math.round(performance.now() - started);
+        this.show(online);
+        return online;
+      }
+    }
     const [hash, ticket] = this.book.findByRsvp(rsvpId);
     if (!ticket) return null;
-    const now = new Date().toISOString();
     const answer = { ...this.book.decide(hash, now), local: true, source: "search" };
-    const scan = { eventId: this.eventId, client_scan_id: newScanId(), scanned_at: now, kind: "rsvp",
-      rsvp_id: rsvpId, name: ticket.name, h: hash, seq: ++this.seq, local: { result: answer.result } };
+    Object.assign(scan, { kind: "rsvp", name: ticket.name, h: hash, seq: ++this.seq, local: { result: answer.result } });
     if (answer.result === "ok") {
       this.book.admit(hash, { checkedInAt: now, by: this.t("this_phone"), pendingScanId: scan.client_scan_id });
       this.pendingHere += 1 + ticket.guests;
@@ -168,6 +183,16 @@ export class Door {
     this.ui.banner(this);
     this.ui.stats(this);
     if (!answer.local && answer.result === "ok") setTimeout(() => this.refreshStats(), 0); // off the answer's path
+  }
+
+  /** The same for an RSVP admitted by name. */
+  learnByRsvp(rsvpId, answer) {
+    const [hash, ticket] = this.book.findByRsvp(rsvpId);
+    if (!ticket) return;
+    this.book.admit(hash, { checkedInAt: answer.checked_in_at, by: answer.checked_in_by,
+      checkinId: answer.checkin_id, guestsAdmitted: answer.attendee.guests_admitted });
+    answer.h = hash;
+    this.saveSoon();
   }
 
   /** What an online answer teaches the local list, so a scan after the network drops is still right. */
@@ -239,25 +264,11 @@ export class Door {
   }
 
   async sendBatch(items) {
-    const ready = [];
-    const dropped = [];
-    for (const item of items) {
-      if (item.kind !== "rsvp") ready.push(item);
-      else if ((item.code = await this.codeForRsvp(item))) ready.push(item);
-      else dropped.push(item);
-    }
-    const { results } = ready.length ? await this.api.checkInBatch(ready) : { results: [] };
-    results.forEach((result, index) => this.compare(ready[index], result));
-    dropped.forEach((item) => this.conflicts.push({ name: item.name, text: this.t("conflict_unrecorded") }));
+    const { results } = await this.api.checkInBatch(items);
+    results.forEach((result, index) => this.compare(items[index], result));
     await this.store.dequeue(items.map((item) => item.client_scan_id));
     this.queueCount = Math.max(0, this.queueCount - items.length);
     this.ui.conflicts(this);
-  }
-
-  async codeForRsvp(item) {
-    const { attendees } = await this.api.search(item.name);
-    const found = attendees.find((attendee) => attendee.rsvp_id === item.rsvp_id);
-    return found ? found.code : null;
   }
 
   /** After a sync: what the server decided, where it differs from what this phone said at the door. */

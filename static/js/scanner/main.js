@@ -67,10 +67,7 @@ function wireSearch(door, ui, api) {
     if (mine === asked) ui.searchResults(people, { door, onPick });
   };
   const onPick = (person) => {
-    const answer = person.code
-      ? door.handleDecoded(person.code, { source: "search", repeat: true })
-      : door.checkInByRsvp(person.rsvp_id);
-    answer.then(() => run());
+    door.checkInByRsvp(person.rsvp_id).then(() => run());
   };
   input.addEventListener("input", () => {
     clearTimeout(timer);

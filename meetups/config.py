@@ -35,6 +35,17 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def _rate_limit_store(database_url: str, redis_url: str) -> str:
+    """Redis when configured (several machines); else a counters file that all workers of this machine share,
+    beside a SQLite database (each database its own counters) or in instance/."""
+    if redis_url:
+        return redis_url
+    if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
+        return f"meetups+sqlite:///{database_url.removeprefix('sqlite:///')}-ratelimits"
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    return f"meetups+sqlite:///{INSTANCE_DIR / 'ratelimits.db'}"
+
+
 def _proxies() -> int:
     value = os.environ.get("MEETUPS_TRUSTED_PROXIES", "0").strip() or "0"
     if not value.isdigit():
@@ -46,9 +57,10 @@ def from_env() -> dict:
     base_url = os.environ.get("MEETUPS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     rate_limits = os.environ.get("MEETUPS_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no")
     redis_url = os.environ.get("MEETUPS_REDIS_URL", "")
+    database_url = _database_url()
     return {
         "SECRET_KEY": _secret_key(),
-        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "BASE_URL": base_url,
         "MAIL_URL": os.environ.get("MEETUPS_MAIL_URL", ""),
         "MAIL_FROM": os.environ.get("MEETUPS_MAIL_FROM", "Meetups <noreply@meetups.localhost>"),
@@ -57,7 +69,8 @@ def from_env() -> dict:
         # client, not the proxy. 0 (default) believes none, so nobody can spoof their address.
         "TRUSTED_PROXIES": _proxies(),
         "RATELIMIT_ENABLED": rate_limits,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # shared by every worker: counters kept per process would multiply each limit by the workers
+        "RATELIMIT_STORAGE_URI": _rate_limit_store(database_url, redis_url),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -14,6 +14,8 @@ from sqlalchemy import DateTime, MetaData, event, orm
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
+from meetups import ratelimits  # noqa: F401  (registers the meetups+sqlite:// store with Flask-Limiter)
+
 NAMES = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -126,15 +126,21 @@ def seed_door(
 
 @contextlib.contextmanager
 def gunicorn(
-    database_url: str, *, workers: int = 4, threads: int = 1, base_url: str | None = None
+    database_url: str,
+    *,
+    workers: int = 4,
+    threads: int = 1,
+    base_url: str | None = None,
+    rate_limits: bool = False,
 ) -> Iterator[str]:
-    """gunicorn serving app:app on a free loopback port; yields its URL and stops it afterwards."""
+    """gunicorn serving app:app on a free loopback port; yields its URL and stops it afterwards. Rate limits
+    are off (load from one address) unless asked for."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "MEETUPS_DATABASE_URL": database_url,
-        "MEETUPS_RATE_LIMITS": "off",
+        "MEETUPS_RATE_LIMITS": "on" if rate_limits else "off",
         "MEETUPS_BASE_URL": base_url or url,
         "MEETUPS_SECRET_KEY": "live-server-secret",
     }

@@ -65,9 +65,11 @@ class SqliteFileStorage(Storage):
         return count
 
     def get(self, key: str) -> int:
-        row = self._connection().execute(
-            "SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time())
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute("SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time()))
+            .fetchone()
+        )
         return row[0] if row else 0
 
     def get_expiry(self, key: str) -> float:

@@ -61,6 +61,8 @@ def register(app: Flask) -> None:
         ordinal=ordinal,
         ticket_url=tickets.ticket_url,
         rsvp_status_label=rsvp_status_label,
+        scan_result_label=scan_result_label,
+        rsvp_action_label=rsvp_action_label,
         builtin_label=builtin_label,
         now=clock.now,
         can_event=lambda event, action: events.can(db.session, current_user, event, action),
@@ -101,3 +103,36 @@ def rsvp_status_label(status, own: bool = False) -> str:
         "declined": _("Declined"),
     }
     return labels.get(getattr(status, "value", status), str(status))
+
+
+def scan_result_label(result: str) -> str:
+    """What the door said, in the reader's language (the door log)."""
+    labels = {
+        "ok": _("Admitted"),
+        "already_checked_in": _("Already checked in"),
+        "unknown_ticket": _("Unknown ticket"),
+        "wrong_event": _("Ticket for another event"),
+        "not_confirmed": _("Not confirmed"),
+        "cancelled": _("Cancelled ticket"),
+        "not_open_yet": _("Check-in not open yet"),
+        "undone": _("Check-in undone"),
+    }
+    return labels.get(result, result)
+
+
+def rsvp_action_label(action: str) -> str:
+    """What happened to an RSVP, in the reader's language (the RSVP history)."""
+    labels = {
+        "promoted": _("Moved up from the waitlist"),
+        "offered": _("Offered a seat"),
+        "offer_claimed": _("Claimed the offered seat"),
+        "offer_expired": _("Offer expired"),
+        "cancelled": _("Cancelled"),
+        "waitlisted_larger_party": _("Joined the waitlist with more guests"),
+        "approved": _("Approved"),
+        "declined": _("Declined or removed"),
+        "promoted_manually": _("Seated by an organiser"),
+        "moved": _("Moved in the waitlist"),
+        "event_cancelled": _("Event cancelled"),
+    }
+    return labels.get(action, action)

@@ -2,6 +2,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy
 from sqlalchemy.orm import Session
 
 from meetups import clock, create_app
@@ -56,6 +57,25 @@ def session(app, monkeypatch):
 def now(monkeypatch) -> datetime:
     monkeypatch.setattr(clock, "now", lambda: FROZEN_NOW)
     return FROZEN_NOW
+
+
+@pytest.fixture
+def count_queries(app, session):
+    """The SQL statements run while the test watches; clear() it right before the request you measure."""
+    with app.app_context():
+        engine = db.engines[None].engine  # the `session` fixture swapped the engine for its Connection
+
+    statements: list[str] = []
+
+    def _record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if not statement.startswith(
+            ("SAVEPOINT", "RELEASE", "ROLLBACK")
+        ):  # the test harness's, not the page's
+            statements.append(statement)
+
+    sqlalchemy.event.listen(engine, "before_cursor_execute", _record)
+    yield statements
+    sqlalchemy.event.remove(engine, "before_cursor_execute", _record)
 
 
 @pytest.fixture

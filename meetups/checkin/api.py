@@ -9,7 +9,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from meetups import api, clock, errors
-from meetups.checkin import service
+from meetups.checkin import door_log, service
 from meetups.checkin.service import Outcome, Scanner
 from meetups.extensions import db, reads_first
 
@@ -181,4 +181,72 @@ def search(event_id: int):
             }
             for r in found
         ]
+    }
+
+
+class DoorLogQuery(BaseModel):
+    result: str = Field("", description="Only this result: " + ", ".join(door_log.RESULTS))
+    scanner: str = Field("", description="Only this scanner: `member:<id>` or `link:<id>`")
+    q: str = Field("", max_length=100, description="Attendee name contains")
+    before: int | None = Field(
+        None, ge=1, description="Older than this scan id (the previous page's `older`)"
+    )
+
+
+class LoggedScanOut(BaseModel):
+    id: int
+    scanned_at: str = Field(json_schema_extra={"format": "date-time"})
+    recorded_at: str = Field(json_schema_extra={"format": "date-time"})
+    result: str = Field(description="A scan result, or `undone`.")
+    attendee: str | None
+    rsvp_id: int | None
+    checkin_id: int | None
+    scanned_by: str = Field(description="The member's name, or the door link's label.")
+    device: str
+    scanned_text: str = Field(description="What was scanned, never a whole ticket code.")
+
+
+class DoorLogOut(BaseModel):
+    scans: list[LoggedScanOut]
+    counts: dict[str, int] = Field(description="Scans per result over the whole log.")
+    older: int | None = Field(description="Pass as `before` for the next page; null on the last one.")
+
+
+@bp.get("/events/<int:event_id>/scans")
+@bp.input(DoorLogQuery, location="query", arg_name="query")
+@bp.output(DoorLogOut)
+@bp.doc(
+    summary="The door log: every scan, refused ones and undos too, newest first (organisers)",
+    security=api.SECURITY,
+    responses={401: "login_required", 403: "forbidden", 404: "not_found", 422: "invalid_input"},
+)
+@api.login_required
+def scans(event_id: int, query: DoorLogQuery):
+    log = door_log.get_door_log(
+        db.session,
+        event_id=event_id,
+        actor=current_user,
+        result=query.result,
+        scanner=query.scanner,
+        search=query.q,
+        before=query.before,
+    )
+    return {
+        "scans": [
+            {
+                "id": entry.scan.id,
+                "scanned_at": entry.scan.scanned_at.isoformat(),
+                "recorded_at": entry.scan.recorded_at.isoformat(),
+                "result": entry.scan.result,
+                "attendee": entry.attendee,
+                "rsvp_id": entry.scan.rsvp_id,
+                "checkin_id": entry.scan.checkin_id,
+                "scanned_by": entry.by,
+                "device": entry.scan.device,
+                "scanned_text": entry.scan.scanned_text,
+            }
+            for entry in log.entries
+        ],
+        "counts": log.counts,
+        "older": log.older,
     }

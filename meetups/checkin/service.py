@@ -446,17 +446,6 @@ def stats(session: Session, *, event: Event) -> dict[str, Any]:
     }
 
 
-def list_recent_scans(session: Session, *, event: Event, limit: int = 50) -> list[Scan]:
-    return list(
-        session.scalars(
-            select(Scan)
-            .where(Scan.event_id == event.id)
-            .order_by(Scan.recorded_at.desc(), Scan.id.desc())
-            .limit(limit)
-        )
-    )
-
-
 # Door links
 
 

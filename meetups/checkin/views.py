@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from meetups import clock, errors
-from meetups.checkin import service, tickets
+from meetups.checkin import door_log, service, tickets
 from meetups.checkin.forms import DoorLinkForm, RevokeForm
 from meetups.events import service as events
 from meetups.extensions import db
@@ -143,3 +143,19 @@ def revoke_door_link(event_id: int, link_id: int):
     db.session.commit()
     flash(_("The door link “%(label)s” no longer works.", label=link.label), "success")
     return redirect(url_for("checkin.door_links", event_id=event_id))
+
+
+@bp.get("/e/<int:event_id>/door-log")
+@login_required
+def door_log_page(event_id: int):
+    args = request.args
+    log = door_log.get_door_log(
+        db.session,
+        event_id=event_id,
+        actor=current_user,
+        result=args.get("result", ""),
+        scanner=args.get("scanner", ""),
+        search=args.get("q", ""),
+        before=args.get("before"),
+    )
+    return render_template("checkin/door_log.html", log=log, event=log.event, results=door_log.RESULTS)

@@ -268,3 +268,61 @@ def stop_always_going(series_id: int):
     series.stop_always_going(db.session, series_id=series_id, member=current_user)
     db.session.commit()
     return {"always_going": False}
+
+
+class HistoryQuery(BaseModel):
+    action: str = Field("", description="Only this action: " + ", ".join(organiser.HISTORY_ACTIONS))
+    q: str = Field("", max_length=100, description="Member name contains")
+    before: int | None = Field(None, ge=1, description="Older than this entry (the previous page's `older`)")
+
+
+class HistoryEntryOut(BaseModel):
+    id: int
+    at: str = Field(json_schema_extra={"format": "date-time"})
+    rsvp_id: int
+    member: str
+    action: str
+    actor: str | None = Field(description="Who did it; null when it happened by itself.")
+    detail: str
+
+
+class HistoryOut(BaseModel):
+    entries: list[HistoryEntryOut]
+    counts: dict[str, int]
+    older: int | None
+
+
+@bp.get("/events/<int:event_id>/rsvp-log")
+@bp.input(HistoryQuery, location="query", arg_name="query")
+@bp.output(HistoryOut)
+@bp.doc(
+    summary="The RSVP history: promotions, offers, cancellations and manual moves, newest first (organisers)",
+    security=api.SECURITY,
+    responses={401: "login_required", 403: "forbidden", 404: "not_found", 422: "invalid_input"},
+)
+@api.login_required
+def rsvp_log(event_id: int, query: HistoryQuery):
+    log = organiser.get_rsvp_history(
+        db.session,
+        event_id=event_id,
+        actor=current_user,
+        action=query.action,
+        search=query.q,
+        before=query.before,
+    )
+    return {
+        "entries": [
+            {
+                "id": entry.log.id,
+                "at": entry.log.at.isoformat(),
+                "rsvp_id": entry.log.rsvp_id,
+                "member": entry.member,
+                "action": entry.log.action,
+                "actor": entry.actor,
+                "detail": entry.log.detail,
+            }
+            for entry in log.entries
+        ],
+        "counts": log.counts,
+        "older": log.older,
+    }

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from meetups import errors, spreadsheets
 from meetups.accounts.models import Member
@@ -17,7 +17,7 @@ from meetups.events import service as events
 from meetups.events.models import Event
 from meetups.notify import service as notify
 from meetups.rsvps import questions, waitlist
-from meetups.rsvps.models import ACTIVE, Question, Rsvp, RsvpStatus
+from meetups.rsvps.models import ACTIVE, Question, Rsvp, RsvpLog, RsvpStatus
 from meetups.rsvps.service import RsvpView, count_rsvps, fits, join_line, lock_event, positions
 
 MESSAGE_MAX = 500
@@ -224,3 +224,91 @@ def _answer_text(value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(value)
     return "" if value is None else str(value)
+
+
+# The RSVP history: every change that was not a member's own first answer (rsvps.waitlist.log)
+
+#: what the log records, in the order the filter offers it
+HISTORY_ACTIONS = (
+    "promoted",
+    "offered",
+    "offer_claimed",
+    "offer_expired",
+    "cancelled",
+    "waitlisted_larger_party",
+    "approved",
+    "declined",
+    "promoted_manually",
+    "moved",
+    "event_cancelled",
+)
+HISTORY_PAGE = 100
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    log: RsvpLog
+    member: str
+    #: who did it; None when the system did (an automatic promotion, an offer that ran out)
+    actor: str | None
+
+
+@dataclass(frozen=True)
+class RsvpHistory:
+    event: Event
+    entries: list[HistoryEntry]
+    counts: dict[str, int]
+    filters: dict[str, Any]
+    older: int | None
+
+
+def get_rsvp_history(
+    session: Session,
+    *,
+    event_id: int,
+    actor: Member | None,
+    action: str = "",
+    search: str = "",
+    before: Any = None,
+) -> RsvpHistory:
+    """Who moved up, who was offered a seat, who cancelled, and every manual move with its reason, newest
+    first; organisers only."""
+    event = events.get_event(session, event_id, actor)
+    events.ensure_can(session, actor, event, "manage")
+    if action and action not in HISTORY_ACTIONS:
+        raise errors.InvalidInput(
+            _("Unknown action. Choose one of: %(names)s.", names=", ".join(HISTORY_ACTIONS)), field="action"
+        )
+    if before not in (None, "") and (isinstance(before, bool) or not str(before).isdigit()):
+        raise errors.InvalidInput(_("“before” must be a log entry number."), field="before")
+    search = (search or "").strip()[:100]
+    who, by = aliased(Member), aliased(Member)
+    query = (
+        select(RsvpLog, who.name, by.name)
+        .join(Rsvp, Rsvp.id == RsvpLog.rsvp_id)
+        .join(who, who.id == Rsvp.member_id)
+        .outerjoin(by, by.id == RsvpLog.actor_id)
+        .where(RsvpLog.event_id == event.id)
+        .order_by(RsvpLog.id.desc())
+        .limit(HISTORY_PAGE + 1)
+    )
+    if action:
+        query = query.where(RsvpLog.action == action)
+    if search:
+        query = query.where(func.lower(who.name).like(f"%{search.lower()}%"))
+    if before not in (None, ""):
+        query = query.where(RsvpLog.id < int(before))
+    rows = session.execute(query).all()
+    entries = [HistoryEntry(log, name, actor_name) for log, name, actor_name in rows[:HISTORY_PAGE]]
+    counts = dict(
+        session.execute(
+            select(RsvpLog.action, func.count()).where(RsvpLog.event_id == event.id).group_by(RsvpLog.action)
+        ).all()
+    )
+    return RsvpHistory(
+        event,
+        entries,
+        counts,
+        {"action": action, "q": search, "before": int(before) if before not in (None, "") else None},
+        entries[-1].log.id if len(rows) > HISTORY_PAGE else None,
+    )

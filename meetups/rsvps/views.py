@@ -97,6 +97,21 @@ def export(event_id: int):
     )
 
 
+@bp.get("/e/<int:event_id>/history")
+@login_required
+def history(event_id: int):
+    args = request.args
+    log = organiser.get_rsvp_history(
+        db.session,
+        event_id=event_id,
+        actor=current_user,
+        action=args.get("action", ""),
+        search=args.get("q", ""),
+        before=args.get("before"),
+    )
+    return render_template("rsvps/history.html", log=log, event=log.event, actions=organiser.HISTORY_ACTIONS)
+
+
 def _back_to_attendees(rsvp: Rsvp):
     return redirect(url_for("rsvps.attendees", event_id=rsvp.event_id))
 

@@ -3,6 +3,7 @@ of their own, or Redis), not in each process's memory, where `gunicorn -w 4` wou
 limit."""
 
 import multiprocessing
+import time
 
 import pytest
 import requests
@@ -22,7 +23,8 @@ def test_two_processes_counting_one_key_lose_no_hit(tmp_path):
     path = tmp_path / "limits.db"
     start = multiprocessing.get_context("fork").Event()
     workers = [
-        multiprocessing.get_context("fork").Process(target=_count_up, args=(path, 200, start)) for _ in range(2)
+        multiprocessing.get_context("fork").Process(target=_count_up, args=(path, 200, start))
+        for _ in range(2)
     ]
     for worker in workers:
         worker.start()
@@ -32,7 +34,7 @@ def test_two_processes_counting_one_key_lose_no_hit(tmp_path):
         assert worker.exitcode == 0
     store = ratelimits.SqliteFileStorage(f"{ratelimits.SCHEME}:///{path}")
     assert store.get("login:127.0.0.1") == 400
-    assert 0 < store.get_expiry("login:127.0.0.1") - __import__("time").time() <= 60
+    assert 0 < store.get_expiry("login:127.0.0.1") - time.time() <= 60
 
 
 def test_a_window_that_ran_out_starts_again(tmp_path, monkeypatch):

@@ -3,32 +3,11 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy
 
 from meetups.events.models import EventStatus
-from meetups.extensions import db
 from tests.factories import join, make_admin, make_community, make_event, make_member, make_staff
 
 SUMMER_EVENING = datetime(2030, 6, 1, 17, 0, tzinfo=UTC)  # 19:00 in Berlin (CEST, UTC+2)
-
-
-@pytest.fixture
-def count_queries(app, session):
-    """The SQL statements run while the test watches; clear() it right before the request you measure."""
-    with app.app_context():
-        engine = db.engines[None].engine  # the `session` fixture swapped the engine for its Connection
-
-    statements: list[str] = []
-
-    def _record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        if not statement.startswith(
-            ("SAVEPOINT", "RELEASE", "ROLLBACK")
-        ):  # the test harness's, not the page's
-            statements.append(statement)
-
-    sqlalchemy.event.listen(engine, "before_cursor_execute", _record)
-    yield statements
-    sqlalchemy.event.remove(engine, "before_cursor_execute", _record)
 
 
 # The home page

@@ -1,15 +1,18 @@
-"""What every JSON endpoint shares: who is calling (Bearer token or session + CSRF header) and a body that is
-a JSON object. Domain endpoints live in each domain's api.py."""
+"""What every JSON endpoint shares: who is calling (Bearer token or session + CSRF header), a body that is a
+JSON object, absolute URLs, and the few wire shapes that more than one domain's API uses. Domain endpoints
+live in each domain's api.py."""
 
 from __future__ import annotations
 
 import json
 from functools import wraps
+from typing import Annotated
 
-from flask import Request, g, request
+from flask import Request, current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from pydantic import BaseModel, ConfigDict, Field
 
 from meetups import clock, errors
 from meetups.accounts import service as accounts
@@ -114,4 +117,38 @@ def login_required(view):
             raise errors.LoginRequired(_("Log in or send an API token first."))
         return view(*args, **kwargs)
 
+    wrapped.needs_login = True  # the OpenAPI test checks that such operations declare their security
     return wrapped
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """The public address of a page: MEETUPS_BASE_URL and the route, never a path glued by hand."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+# Wire shapes shared by several domains' APIs (each domain's own shapes live in its api.py)
+
+#: what the API answers for a moment: ISO 8601 text with its offset
+IsoText = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class MemberRef(BaseModel):
+    id: int
+    name: str
+
+
+class CommunityRef(BaseModel):
+    slug: str
+    name: str
+
+
+class QuestionIn(BaseModel):
+    """A question asked with each RSVP (on event creation, and PUT /events/<id>/questions)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str | None = Field(None, description="short_text, long_text, single, multi or yes_no")
+    type: str | None = Field(None, description="The same as kind.")
+    label: str | None = None
+    options: list[str] = Field([], description="The choices of single and multi questions.")
+    required: bool = False
+    builtin: str | None = Field(None, description="Instead of the rest: accessibility, dietary, affiliation.")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from apiflask import APIBlueprint
-from flask import current_app, url_for
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -14,13 +13,11 @@ from meetups import api, clock
 from meetups.accounts import service
 from meetups.accounts.models import ApiToken, Member
 from meetups.accounts.views import LOGIN_LIMIT, send_verification
+from meetups.api import IsoText
 from meetups.calendars.links import calendar_url
 from meetups.extensions import db, limiter
 
 bp = APIBlueprint("accounts_api", __name__, tag="Accounts")
-
-#: what the API answers: ISO 8601 text, made by member_json() and token_json()
-IsoText = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
 # The input models check types and shapes only; lengths and formats are the service's to judge, so the HTML
@@ -120,7 +117,7 @@ def member_json(member: Member) -> dict:
         "email_verified": member.is_email_verified,
         "is_admin": member.is_admin,
         "created_at": _iso(member.created_at),
-        "url": current_app.config["BASE_URL"] + url_for("accounts.profile", member_id=member.id),
+        "url": api.absolute_url("accounts.profile", member_id=member.id),
         # the secret personal feed; only the member sees this object
         "calendar_url": calendar_url(db.session, member),
     }
@@ -167,7 +164,7 @@ def signup(body: SignupIn):
 @bp.doc(
     summary="Get an API token",
     description="For scanners and mobile clients: trade an email and password for a personal token.",
-    responses={401: "invalid_credentials", 429: "rate_limited"},
+    responses={401: "invalid_credentials", 422: "invalid_input", 429: "rate_limited"},
 )
 def issue_token(body: TokenIn):
     token, plain = service.issue_token(
@@ -232,7 +229,11 @@ def list_tokens():
 @bp.post("/me/tokens")
 @bp.input(NewTokenIn, arg_name="body")
 @bp.output(NewTokenOut, status_code=201)
-@bp.doc(summary="Create an API token", security=api.SECURITY, responses={401: "login_required"})
+@bp.doc(
+    summary="Create an API token",
+    security=api.SECURITY,
+    responses={401: "login_required", 422: "invalid_input"},
+)
 @api.login_required
 def create_token(body: NewTokenIn):
     token, plain = service.create_token(db.session, _me(), name=body.name, now=clock.now())

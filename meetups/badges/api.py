@@ -6,6 +6,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from meetups import api, clock
+from meetups.api import IsoText
 from meetups.badges import service
 from meetups.badges.models import BadgeJob, JobStatus
 from meetups.extensions import db
@@ -18,6 +19,26 @@ class BadgeJobIn(BaseModel):
     layout: str = Field("a4-2x4", max_length=20)
     who: str = Field("all", max_length=60_000)
     crop_marks: bool = False
+
+
+class JobOut(BaseModel):
+    id: int
+    event_id: int
+    status: JobStatus
+    done_count: int
+    total: int
+    progress: int = Field(description="Per cent done.")
+    layout: str | None
+    who: str | None
+    crop_marks: bool
+    error: str | None
+    download_url: str | None = Field(description="The PDF, once done.")
+    created_at: IsoText
+    finished_at: IsoText | None
+
+
+class JobEnvelope(BaseModel):
+    job: JobOut
 
 
 def job_json(job: BadgeJob) -> dict:
@@ -41,9 +62,17 @@ def job_json(job: BadgeJob) -> dict:
 
 @bp.post("/events/<int:event_id>/badge-jobs")
 @bp.input(BadgeJobIn, arg_name="body")
+@bp.output(JobEnvelope, status_code=202)
 @bp.doc(
     summary="Build badge sheets in the background (organisers); poll the job for progress",
+    description="Pressing twice joins the job under way.",
     security=api.SECURITY,
+    responses={
+        401: "login_required",
+        403: "forbidden",
+        404: "not_found",
+        422: "invalid_input, nothing_to_print",
+    },
 )
 @api.login_required
 def start_job(event_id: int, body: BadgeJobIn):
@@ -53,11 +82,16 @@ def start_job(event_id: int, body: BadgeJobIn):
     )
     db.session.commit()
     service.queue(job)
-    return {"job": job_json(db.session.get(BadgeJob, job.id))}, 202
+    return {"job": job_json(db.session.get(BadgeJob, job.id))}
 
 
 @bp.get("/badge-jobs/<int:job_id>")
-@bp.doc(summary="A badge job's status and progress, with the download link when done", security=api.SECURITY)
+@bp.output(JobEnvelope)
+@bp.doc(
+    summary="A badge job's status and progress, with the download link when done",
+    security=api.SECURITY,
+    responses={401: "login_required", 403: "forbidden", 404: "not_found"},
+)
 @api.login_required
 def get_job(job_id: int):
     return {"job": job_json(service.get_job(db.session, job_id=job_id, actor=current_user))}

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from meetups import api, clock, errors
 from meetups.checkin import door_log, service
+from meetups.checkin.models import ScanResult
 from meetups.checkin.service import Outcome, Scanner
 from meetups.extensions import db, reads_first
 
@@ -39,6 +40,106 @@ class ScanIn(BaseModel):
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     checkins: list[ScanIn] = Field(..., max_length=service.MAX_BATCH)
+
+
+class AttendeeAtDoorOut(BaseModel):
+    rsvp_id: int
+    name: str
+    pronouns: str | None
+    status: str
+    guests: int
+    guests_admitted: int
+
+
+class FirstScanOut(BaseModel):
+    checked_in_at: str = Field(json_schema_extra={"format": "date-time"})
+    by: str
+
+
+class OtherEventOut(BaseModel):
+    id: int
+    title: str
+
+
+class ScanOut(BaseModel):
+    model_config = ConfigDict(extra="allow")  # outcome_json() is the source of truth; this documents it
+    result: ScanResult
+    client_scan_id: str
+    checkin_id: int | None
+    attendee: AttendeeAtDoorOut | None
+    checked_in_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    checked_in_by: str | None
+    duplicate: FirstScanOut | None = Field(None, description="When two scanners admitted the same ticket.")
+    event: OtherEventOut | None = Field(None, description="The ticket's event, for wrong_event.")
+    replayed: bool | None = Field(None, description="This client scan id was seen before: the first answer.")
+    guests_entering: int | None = Field(None, description="Guests admitted by this scan (later arrivals).")
+    opens_at: str | None = Field(None, description="For not_open_yet: when check-in opens.")
+
+
+class BatchOut(BaseModel):
+    results: list[ScanOut] = Field(description="One per scan sent, in order.")
+
+
+class UndoneOut(BaseModel):
+    id: int
+    undone_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class UndoOut(BaseModel):
+    checkin: UndoneOut
+
+
+class DoorEventOut(BaseModel):
+    id: int
+    title: str
+    checkin_opens_at: str = Field(json_schema_extra={"format": "date-time"})
+    status: str
+
+
+class ListedTicketOut(BaseModel):
+    h: str = Field(description="SHA-256 of the ticket code, first 32 hex digits: never the code.")
+    rsvp_id: int
+    name: str
+    status: str
+    guests: int
+    checked_in_at: str | None
+    checked_in_by: str | None
+    guests_admitted: int
+    checkin_id: int | None
+
+
+class CheckinListOut(BaseModel):
+    event: DoorEventOut
+    generated_at: str = Field(json_schema_extra={"format": "date-time"})
+    tickets: list[ListedTicketOut]
+
+
+class ArrivalsOut(BaseModel):
+    from_: str = Field(alias="from", json_schema_extra={"format": "date-time"})
+    people: int
+
+
+class StatsOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    expected: int = Field(description="People going, guests included.")
+    checked_in: int = Field(description="People in, guests included.")
+    tickets_scanned: int
+    arrivals: list[ArrivalsOut] = Field(description="People per 15 minutes.")
+
+
+class FoundOut(BaseModel):
+    rsvp_id: int = Field(description='Check them in with {"rsvp_id": …}: the door never sees their code.')
+    name: str
+    status: str
+    guests: int
+    h: str = Field(description="The hashed code, as in the checkin-list.")
+
+
+class SearchOut(BaseModel):
+    attendees: list[FoundOut]
+
+
+DOOR_ERRORS = {401: "login_required", 403: "forbidden", 404: "not_found"}
 
 
 def current_scanner() -> Scanner:
@@ -75,7 +176,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "checkin_id": checkin.id if checkin and checkin.undone_at is None else None,
         "attendee": attendee,
         "checked_in_at": checkin.checked_in_at.isoformat() if checkin else None,
-        "checked_in_by": service._scanner_name(checkin) if checkin else None,
+        "checked_in_by": service.scanner_name(checkin) if checkin else None,
         **outcome.details,
     }
     if outcome.duplicate:
@@ -88,11 +189,13 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
 @bp.post("/events/<int:event_id>/checkins")
 @reads_first
 @bp.input(ScanIn, arg_name="body")
+@bp.output(ScanOut)
 @bp.doc(
     summary="Check a ticket in",
     description="Results: ok, already_checked_in, unknown_ticket, wrong_event, "
     "not_confirmed, cancelled, not_open_yet. Staff, or a door link in the X-Door-Token header.",
     security=api.SECURITY,
+    responses={**DOOR_ERRORS, 422: "invalid_input"},
 )
 def check_in(event_id: int, body: ScanIn):
     outcome = service.check_in(
@@ -113,7 +216,12 @@ def check_in(event_id: int, body: ScanIn):
 @bp.post("/events/<int:event_id>/checkins/batch")
 @reads_first
 @bp.input(BatchIn, arg_name="body")
-@bp.doc(summary="Sync an offline scanner's queue (idempotent by client_scan_id)", security=api.SECURITY)
+@bp.output(BatchOut)
+@bp.doc(
+    summary="Sync an offline scanner's queue (idempotent by client_scan_id)",
+    security=api.SECURITY,
+    responses={**DOOR_ERRORS, 422: "invalid_input"},
+)
 def check_in_batch(event_id: int, body: BatchIn):
     outcomes = service.check_in_batch(
         db.session,
@@ -127,7 +235,12 @@ def check_in_batch(event_id: int, body: BatchIn):
 
 
 @bp.delete("/checkins/<int:checkin_id>")
-@bp.doc(summary="Undo a check-in (logged); the ticket can be scanned again", security=api.SECURITY)
+@bp.output(UndoOut)
+@bp.doc(
+    summary="Undo a check-in (logged); the ticket can be scanned again",
+    security=api.SECURITY,
+    responses=DOOR_ERRORS,
+)
 def undo(checkin_id: int):
     checkin = service.undo_checkin(
         db.session, checkin_id=checkin_id, scanner=current_scanner(), now=clock.now()
@@ -138,9 +251,11 @@ def undo(checkin_id: int):
 
 @bp.get("/events/<int:event_id>/checkin-list")
 @reads_first
+@bp.output(CheckinListOut)
 @bp.doc(
     summary="What an offline scanner caches: hashed codes (sha256, first 32 hex), names, status, guests",
     security=api.SECURITY,
+    responses=DOOR_ERRORS,
 )
 def checkin_list(event_id: int):
     event = service.get_scannable_event(db.session, event_id, current_scanner(), clock.now())
@@ -158,7 +273,12 @@ def checkin_list(event_id: int):
 
 @bp.get("/events/<int:event_id>/stats")
 @reads_first
-@bp.doc(summary="Live numbers: checked in / expected, arrivals per 15 minutes", security=api.SECURITY)
+@bp.output(StatsOut)
+@bp.doc(
+    summary="Live numbers: checked in / expected, arrivals per 15 minutes",
+    security=api.SECURITY,
+    responses=DOOR_ERRORS,
+)
 def stats(event_id: int):
     event = service.get_scannable_event(db.session, event_id, current_scanner(), clock.now())
     return service.stats(db.session, event=event)
@@ -166,7 +286,13 @@ def stats(event_id: int):
 
 @bp.get("/events/<int:event_id>/checkin-search")
 @reads_first
-@bp.doc(summary="Find a ticket by name or email when a QR will not scan", security=api.SECURITY)
+@bp.output(SearchOut)
+@bp.doc(
+    summary="Find a ticket by name or email when a QR will not scan",
+    description="At least two letters, up to 20 people; names and RSVP ids, never ticket codes.",
+    security=api.SECURITY,
+    responses=DOOR_ERRORS,
+)
 def search(event_id: int):
     event = service.get_scannable_event(db.session, event_id, current_scanner(), clock.now())
     found = service.search_attendees(db.session, event=event, query=request.args.get("q", ""))

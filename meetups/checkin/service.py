@@ -210,7 +210,7 @@ def _decide(
     if guests is not None and entering > 0:  # the rest of the party arriving later
         live.guests_admitted += entering
         return Outcome(ScanResult.ok, live, rsvp, details={"guests_entering": entering})
-    first = {"checked_in_at": live.checked_in_at.isoformat(), "by": _scanner_name(live)}
+    first = {"checked_in_at": live.checked_in_at.isoformat(), "by": scanner_name(live)}
     # An offline scanner admitted them earlier: the earliest scan stands. Only a scan timed by its device can
     # claim that: a server-timed scan is timed before it waits for the write lock, so arriving later it is
     # simply the second one.
@@ -231,7 +231,7 @@ def _guests_entering(rsvp: Rsvp, live: CheckIn | None, guests: Any) -> int:
     return min(guests, remaining)
 
 
-def _scanner_name(checkin: CheckIn) -> str:
+def scanner_name(checkin: CheckIn) -> str:
     if checkin.scanned_by is not None:
         return checkin.scanned_by.name
     if checkin.door_link is not None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import current_app
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from meetups import api, clock
+from meetups.api import CommunityRef
 from meetups.communities import service
 from meetups.communities.models import Community, CommunityRole, Membership
 from meetups.extensions import db
@@ -36,11 +36,6 @@ class CommunityOut(BaseModel):
     member_count: int
 
 
-class CommunityRef(BaseModel):
-    slug: str
-    name: str
-
-
 class MembershipOut(BaseModel):
     community: CommunityRef
     role: CommunityRole
@@ -65,7 +60,7 @@ def community_json(community: Community, member_count: int) -> dict:
         "name": community.name,
         "description": community.description,
         "color": community.color,
-        "url": f"{current_app.config['BASE_URL']}/c/{community.slug}",
+        "url": api.absolute_url("communities.show", slug=community.slug),
         "member_count": member_count,
     }
 
@@ -82,7 +77,7 @@ def membership_json(membership: Membership) -> dict:
     summary="Found a community",
     description="Site admins only; the founder becomes its first organiser.",
     security=api.SECURITY,
-    responses={403: "Not a site admin", 409: "The slug is taken"},
+    responses={401: "login_required", 403: "forbidden", 409: "slug_taken", 422: "invalid_input"},
 )
 @api.login_required
 def create_community(body: CommunityIn):
@@ -109,7 +104,7 @@ def list_communities():
 
 @bp.get("/communities/<slug>")
 @bp.output(CommunityEnvelope)
-@bp.doc(summary="Read a community", responses={404: "No such community"})
+@bp.doc(summary="Read a community", responses={404: "not_found"})
 def show_community(slug: str):
     community = service.get_community(db.session, slug)
     return {"community": community_json(community, service.count_members(db.session, community))}
@@ -121,7 +116,7 @@ def show_community(slug: str):
     summary="Join a community",
     description="Joining twice changes nothing.",
     security=api.SECURITY,
-    responses={404: "No such community"},
+    responses={401: "login_required", 404: "not_found"},
 )
 @api.login_required
 def join_community(slug: str):
@@ -141,7 +136,7 @@ def join_community(slug: str):
     summary="Leave a community",
     description="The last organiser cannot leave.",
     security=api.SECURITY,
-    responses={403: "The last organiser cannot leave", 404: "No such community"},
+    responses={401: "login_required", 403: "forbidden", 404: "not_found"},
 )
 @api.login_required
 def leave_community(slug: str):

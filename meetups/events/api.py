@@ -6,19 +6,18 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from apiflask import APIBlueprint
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from meetups import api, clock
+from meetups.api import CommunityRef, IsoText, MemberRef, QuestionIn
 from meetups.communities import service as communities
-from meetups.communities.api import CommunityRef
 from meetups.events import series, service
 from meetups.events.models import Event, EventStaff, EventStatus, RsvpMode, StaffRole, WaitlistMode
 from meetups.extensions import db
 from meetups.rsvps import questions as rsvp_questions
 from meetups.rsvps import service as rsvps
-from meetups.rsvps.api import QuestionIn
 
 bp = APIBlueprint("events_api", __name__, tag="Events")
 
@@ -31,8 +30,6 @@ WhenText = Annotated[
         examples=["2030-07-01T19:00"],
     ),
 ]
-#: what the API answers: ISO 8601 text, made by event_json() (the output model passes it through unchanged)
-IsoText = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
 class VenueIn(BaseModel):
@@ -141,11 +138,6 @@ class EventOut(BaseModel):
     cancel_reason: str
 
 
-class MemberRef(BaseModel):
-    id: int
-    name: str
-
-
 class StaffOut(BaseModel):
     id: int
     member: MemberRef
@@ -175,12 +167,11 @@ def _iso(value: datetime | None) -> str | None:
 def event_json(event: Event, counts: dict[str, int] | None = None) -> dict:
     """The one JSON shape of an event, everywhere in the API. `counts` from rsvps.count_rsvps (lists pass
     theirs, made in one query for all events)."""
-    base = f"{current_app.config['BASE_URL']}/e/{event.id}"
     counts = counts or rsvps.count_rsvps(db.session, [event.id])[event.id]
     return {
         "id": event.id,
-        "url": base,
-        "ics_url": f"{base}/event.ics",
+        "url": api.absolute_url("events.show", event_id=event.id),
+        "ics_url": api.absolute_url("calendars.event_feed", event_id=event.id),
         "status": event.status.value,
         "title": event.title,
         "description": event.description,
@@ -244,7 +235,12 @@ def _event(event_id: int) -> Event:
     summary="Create an event",
     description="Community organisers; a draft unless `publish` is true.",
     security=api.SECURITY,
-    responses={403: "Not an organiser", 404: "No such community"},
+    responses={
+        401: "login_required",
+        403: "forbidden",
+        404: "not_found",
+        422: "invalid_input, invalid_answer",
+    },
 )
 @api.login_required
 def create_event(slug: str, body: EventIn):
@@ -267,7 +263,7 @@ def create_event(slug: str, body: EventIn):
 @bp.doc(
     summary="List events",
     description="Published (and cancelled) events, soonest first; drafts never.",
-    responses={404: "No such community"},
+    responses={404: "not_found", 422: "invalid_input"},
 )
 def list_events(query: EventsQuery):
     community = communities.get_community(db.session, query.community) if query.community else None
@@ -283,7 +279,7 @@ def list_events(query: EventsQuery):
 @bp.doc(
     summary="Read an event",
     description="Drafts only for those who manage them.",
-    responses={404: "No such event"},
+    responses={404: "not_found"},
 )
 def show_event(event_id: int):
     return {"event": event_json(_event(event_id))}
@@ -297,7 +293,13 @@ def show_event(event_id: int):
     description="Only the fields sent change. A new time zone keeps the wall-clock times unless new ones "
     "are sent too.",
     security=api.SECURITY,
-    responses={403: "Not an organiser", 404: "No such event", 409: "The event was cancelled"},
+    responses={
+        401: "login_required",
+        403: "forbidden",
+        404: "not_found",
+        409: "event_cancelled",
+        422: "invalid_input",
+    },
 )
 @api.login_required
 def update_event(event_id: int, body: EventChanges):
@@ -320,11 +322,19 @@ class RepeatIn(BaseModel):
 
 @bp.post("/events/<int:event_id>/repeat")
 @bp.input(RepeatIn, arg_name="body")
+@bp.output(EventsEnvelope, status_code=201)
 @bp.doc(
     summary="Turn an event into a series",
     description="Adds the later dates as events of their own, at the same local time across DST changes. "
     "Monthly means the same weekday of the month (2nd Tuesday; a 5th weekday means the last).",
     security=api.SECURITY,
+    responses={
+        401: "login_required",
+        403: "forbidden",
+        404: "not_found",
+        409: "invalid_state, event_cancelled",
+        422: "invalid_input",
+    },
 )
 @api.login_required
 def repeat_event(event_id: int, body: RepeatIn):
@@ -340,7 +350,7 @@ def repeat_event(event_id: int, body: RepeatIn):
     db.session.commit()
     return {
         "events": [event_json(e, {"going": 0, "seats": 0, "waitlisted": 0, "pending": 0}) for e in created]
-    }, 201
+    }
 
 
 @bp.post("/events/<int:event_id>/publish")
@@ -349,7 +359,7 @@ def repeat_event(event_id: int, body: RepeatIn):
     summary="Publish an event",
     description="Publishing twice changes nothing.",
     security=api.SECURITY,
-    responses={403: "Not an organiser", 404: "No such event", 409: "The event was cancelled"},
+    responses={401: "login_required", 403: "forbidden", 404: "not_found", 409: "event_cancelled"},
 )
 @api.login_required
 def publish_event(event_id: int):
@@ -365,7 +375,7 @@ def publish_event(event_id: int):
     summary="Cancel an event",
     description="It stays visible, marked cancelled. Cancelling twice is harmless.",
     security=api.SECURITY,
-    responses={403: "Not an organiser", 404: "No such event"},
+    responses={401: "login_required", 403: "forbidden", 404: "not_found", 422: "invalid_input"},
 )
 @api.login_required
 def cancel_event(event_id: int, body: CancelIn):
@@ -383,7 +393,13 @@ def cancel_event(event_id: int, body: CancelIn):
     summary="Add event staff",
     description="Give a member a role: organiser, volunteer or speaker.",
     security=api.SECURITY,
-    responses={403: "Not an organiser", 404: "No such event or member", 409: "Already has this role"},
+    responses={
+        401: "login_required",
+        403: "forbidden",
+        404: "not_found",
+        409: "already_staff, not_enough_seats",
+        422: "invalid_input",
+    },
 )
 @api.login_required
 def add_staff(event_id: int, body: StaffIn):
@@ -406,7 +422,7 @@ def add_staff(event_id: int, body: StaffIn):
     summary="List event staff",
     description="For staff who may see attendees.",
     security=api.SECURITY,
-    responses={403: "Not staff", 404: "No such event"},
+    responses={401: "login_required", 403: "forbidden", 404: "not_found"},
 )
 @api.login_required
 def list_staff(event_id: int):
@@ -420,7 +436,7 @@ def list_staff(event_id: int):
 @bp.doc(
     summary="Remove event staff",
     security=api.SECURITY,
-    responses={403: "Not an organiser", 404: "No such event or staff member"},
+    responses={401: "login_required", 403: "forbidden", 404: "not_found", 409: "not_enough_seats"},
 )
 @api.login_required
 def remove_staff(event_id: int, staff_id: int):

@@ -8,11 +8,11 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from meetups import api, clock
-from meetups.checkin import tickets
+from meetups.api import IsoText, MemberRef, QuestionIn
 from meetups.events import service as events
 from meetups.extensions import db
 from meetups.rsvps import organiser, questions, series, service, waitlist
-from meetups.rsvps.models import Question, Rsvp
+from meetups.rsvps.models import Question, Rsvp, RsvpStatus
 
 bp = APIBlueprint("rsvps_api", __name__)
 
@@ -43,24 +43,110 @@ class MoveIn(BaseModel):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
-class QuestionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: str | None = None
-    type: str | None = None
-    label: str | None = None
-    options: list[str] = []
-    required: bool = False
-    builtin: str | None = None
-
-
 class QuestionsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     questions: list[QuestionIn] = Field(..., max_length=questions.MAX_QUESTIONS)
 
 
+class TicketOut(BaseModel):
+    code: str = Field(description="The secret the QR carries; ≥128 bits of randomness.")
+    url: str = Field(description="The ticket page, which the QR encodes.")
+
+
+class RsvpOut(BaseModel):
+    id: int
+    event_id: int
+    status: RsvpStatus
+    guests: int
+    waitlist_position: int | None = Field(description="1 for the first in line; null unless waitlisted.")
+    ticket: TicketOut | None = Field(description="Only while going.")
+    offer_expires_at: IsoText | None = Field(description="When a held seat passes on (offered).")
+    end_reason: str | None = Field(
+        description="Why it ended: member, offer_expired, offer_declined, event_cancelled, organiser."
+    )
+    message: str | None = Field(description="The organisers' note on approval or decline.")
+    created_at: IsoText
+    updated_at: IsoText
+
+
+class RsvpEnvelope(BaseModel):
+    rsvp: RsvpOut
+
+
+class EventBrief(BaseModel):
+    id: int
+    title: str
+    starts_at: IsoText
+    timezone: str
+    status: str
+
+
+class MyRsvpOut(RsvpOut):
+    event: EventBrief
+
+
+class MyRsvpsEnvelope(BaseModel):
+    rsvps: list[MyRsvpOut]
+
+
+class AttendeeMemberOut(MemberRef):
+    email: str | None = Field(None, description="Organisers only.")
+
+
+class AttendeeOut(RsvpOut):
+    member: AttendeeMemberOut
+    answers: dict[str, Answer] | None = Field(None, description="By question id; organisers only.")
+
+
+class CountsOut(BaseModel):
+    going: int = Field(description="Parties going.")
+    seats: int = Field(description="Seats they take, guests included (staff who take no seat left out).")
+    waitlisted: int
+    pending: int
+
+
+class AttendeesEnvelope(BaseModel):
+    attendees: list[AttendeeOut]
+    counts: CountsOut
+
+
+class QuestionOut(BaseModel):
+    id: int
+    kind: str
+    label: str
+    options: list[str]
+    required: bool
+    builtin: str | None
+
+
+class QuestionsEnvelope(BaseModel):
+    questions: list[QuestionOut]
+
+
+class AlwaysGoingOut(BaseModel):
+    always_going: bool
+    rsvps: list[RsvpOut] = Field([], description="The RSVPs made just now, for dates already open.")
+
+
+#: the refusals of an RSVP, by status (the `code` of the error body)
+RSVP_ERRORS = {
+    401: "login_required",
+    404: "not_found",
+    409: "rsvp_closed, rsvp_not_open, event_cancelled, not_enough_seats, offer_expired, rsvp_declined",
+    422: "invalid_input, too_many_guests, answer_required, invalid_answer",
+}
+ORGANISER_ERRORS = {
+    401: "login_required",
+    403: "forbidden",
+    404: "not_found",
+    409: "invalid_state, event_cancelled, not_enough_seats",
+    422: "invalid_input",
+}
+
+
 def ticket_json(rsvp: Rsvp) -> dict | None:
     code = rsvp.valid_ticket_code
-    return None if code is None else {"code": code, "url": tickets.ticket_url(code)}
+    return None if code is None else {"code": code, "url": api.absolute_url("checkin.ticket", code=code)}
 
 
 def rsvp_json(
@@ -105,7 +191,13 @@ def _with_position(rsvp: Rsvp) -> dict:
 
 @bp.post("/events/<int:event_id>/rsvp")
 @bp.input(RsvpIn, arg_name="body")
-@bp.doc(summary="RSVP, change guests/answers, or claim a held offer", security=api.SECURITY)
+@bp.output(RsvpEnvelope)
+@bp.doc(
+    summary="RSVP, change guests/answers, or claim a held offer",
+    description="Seated if the party fits, else waitlisted (approval events: pending).",
+    security=api.SECURITY,
+    responses=RSVP_ERRORS,
+)
 @api.login_required
 def save_rsvp(event_id: int, body: RsvpIn):
     rsvp = service.save_rsvp(
@@ -122,7 +214,13 @@ def save_rsvp(event_id: int, body: RsvpIn):
 
 
 @bp.delete("/events/<int:event_id>/rsvp")
-@bp.doc(summary="Cancel my RSVP, or decline a held offer", security=api.SECURITY)
+@bp.output(RsvpEnvelope)
+@bp.doc(
+    summary="Cancel my RSVP, or decline a held offer",
+    description="The seat passes on at once.",
+    security=api.SECURITY,
+    responses={401: "login_required", 404: "not_found", 409: "rsvp_closed"},
+)
 @api.login_required
 def cancel_rsvp(event_id: int):
     rsvp = service.cancel_rsvp(db.session, event_id=event_id, member=current_user, now=clock.now())
@@ -131,7 +229,12 @@ def cancel_rsvp(event_id: int):
 
 
 @bp.get("/me/rsvps")
-@bp.doc(summary="My RSVPs (upcoming, or past with ?past=true)", security=api.SECURITY)
+@bp.output(MyRsvpsEnvelope)
+@bp.doc(
+    summary="My RSVPs (upcoming, or past with ?past=true)",
+    security=api.SECURITY,
+    responses={401: "login_required"},
+)
 @api.login_required
 def my_rsvps():
     past = request.args.get("past", "").lower() in ("1", "true", "yes")
@@ -154,10 +257,12 @@ def my_rsvps():
 
 
 @bp.get("/events/<int:event_id>/attendees")
+@bp.output(AttendeesEnvelope)
 @bp.doc(
     summary="Everyone who answered (staff): going, waitlist in order, pending, offered, ended",
     description="Emails and answers only for the event's organisers; volunteers get names and places.",
     security=api.SECURITY,
+    responses={401: "login_required", 403: "forbidden", 404: "not_found", 422: "invalid_input"},
 )
 @api.login_required
 def attendees(event_id: int):
@@ -178,7 +283,12 @@ def attendees(event_id: int):
 
 @bp.post("/rsvps/<int:rsvp_id>/approve")
 @bp.input(DecisionIn, arg_name="body")
-@bp.doc(summary="Approve a pending request (seat, or waitlist when full)", security=api.SECURITY)
+@bp.output(RsvpEnvelope)
+@bp.doc(
+    summary="Approve a pending request (seat, or waitlist when full)",
+    security=api.SECURITY,
+    responses=ORGANISER_ERRORS,
+)
 @api.login_required
 def approve(rsvp_id: int, body: DecisionIn):
     rsvp = organiser.approve_rsvp(
@@ -190,7 +300,12 @@ def approve(rsvp_id: int, body: DecisionIn):
 
 @bp.post("/rsvps/<int:rsvp_id>/decline")
 @bp.input(DecisionIn, arg_name="body")
-@bp.doc(summary="Decline a request or remove someone; a freed seat passes on", security=api.SECURITY)
+@bp.output(RsvpEnvelope)
+@bp.doc(
+    summary="Decline a request or remove someone; a freed seat passes on",
+    security=api.SECURITY,
+    responses=ORGANISER_ERRORS,
+)
 @api.login_required
 def decline(rsvp_id: int, body: DecisionIn):
     rsvp = organiser.decline_rsvp(
@@ -202,7 +317,12 @@ def decline(rsvp_id: int, body: DecisionIn):
 
 @bp.post("/rsvps/<int:rsvp_id>/promote")
 @bp.input(PromoteIn, arg_name="body")
-@bp.doc(summary="Seat someone waiting, out of turn (logged; capacity still holds)", security=api.SECURITY)
+@bp.output(RsvpEnvelope)
+@bp.doc(
+    summary="Seat someone waiting, out of turn (logged; capacity still holds)",
+    security=api.SECURITY,
+    responses=ORGANISER_ERRORS,
+)
 @api.login_required
 def promote(rsvp_id: int, body: PromoteIn):
     rsvp = organiser.promote_rsvp(
@@ -214,7 +334,12 @@ def promote(rsvp_id: int, body: PromoteIn):
 
 @bp.post("/rsvps/<int:rsvp_id>/move")
 @bp.input(MoveIn, arg_name="body")
-@bp.doc(summary="Move someone to a place in the waitlist (logged)", security=api.SECURITY)
+@bp.output(RsvpEnvelope)
+@bp.doc(
+    summary="Move someone to a place in the waitlist (logged)",
+    security=api.SECURITY,
+    responses=ORGANISER_ERRORS,
+)
 @api.login_required
 def move(rsvp_id: int, body: MoveIn):
     rsvp = organiser.move_in_waitlist(
@@ -230,7 +355,8 @@ def move(rsvp_id: int, body: MoveIn):
 
 
 @bp.get("/events/<int:event_id>/questions")
-@bp.doc(summary="The questions asked with an RSVP")
+@bp.output(QuestionsEnvelope)
+@bp.doc(summary="The questions asked with an RSVP", responses={404: "not_found"})
 def list_questions(event_id: int):
     event = events.get_event(db.session, event_id, current_user)
     return {"questions": [question_json(q) for q in questions.list_questions(db.session, event)]}
@@ -238,7 +364,13 @@ def list_questions(event_id: int):
 
 @bp.put("/events/<int:event_id>/questions")
 @bp.input(QuestionsIn, arg_name="body")
-@bp.doc(summary="Replace the event's questions (organiser)", security=api.SECURITY)
+@bp.output(QuestionsEnvelope)
+@bp.doc(
+    summary="Replace the event's questions (organiser)",
+    description="Answers already given stay with their RSVPs.",
+    security=api.SECURITY,
+    responses={401: "login_required", 403: "forbidden", 404: "not_found", 422: "invalid_input"},
+)
 @api.login_required
 def set_questions(event_id: int, body: QuestionsIn):
     event = events.get_event(db.session, event_id, current_user)
@@ -253,7 +385,12 @@ def set_questions(event_id: int, body: QuestionsIn):
 
 
 @bp.post("/series/<int:series_id>/always-going")
-@bp.doc(summary="Always going: an RSVP for every date of the series as its RSVPs open", security=api.SECURITY)
+@bp.output(AlwaysGoingOut)
+@bp.doc(
+    summary="Always going: an RSVP for every date of the series as its RSVPs open",
+    security=api.SECURITY,
+    responses={401: "login_required", 404: "not_found"},
+)
 @api.login_required
 def always_going(series_id: int):
     made = series.always_go(db.session, series_id=series_id, member=current_user, now=clock.now())
@@ -262,12 +399,17 @@ def always_going(series_id: int):
 
 
 @bp.delete("/series/<int:series_id>/always-going")
-@bp.doc(summary="Stop always going (RSVPs already made stay)", security=api.SECURITY)
+@bp.output(AlwaysGoingOut)
+@bp.doc(
+    summary="Stop always going (RSVPs already made stay)",
+    security=api.SECURITY,
+    responses={401: "login_required", 404: "not_found"},
+)
 @api.login_required
 def stop_always_going(series_id: int):
     series.stop_always_going(db.session, series_id=series_id, member=current_user)
     db.session.commit()
-    return {"always_going": False}
+    return {"always_going": False, "rsvps": []}
 
 
 class HistoryQuery(BaseModel):

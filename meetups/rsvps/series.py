@@ -53,6 +53,8 @@ def always_go(session: Session, *, series_id: int, member: Member, now: datetime
 
 def stop_always_going(session: Session, *, series_id: int, member: Member) -> None:
     """No more automatic RSVPs; the ones already made stay until the member cancels them."""
+    if session.get(Series, series_id) is None:
+        raise errors.NotFound(_("There is no such series."))
     subscription = session.scalar(
         select(SeriesRsvp).where(SeriesRsvp.series_id == series_id, SeriesRsvp.member_id == member.id)
     )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from meetups import clock, demo, errors
 from meetups.accounts import service as accounts
+from meetups.checkin import views as scanner_page
 from meetups.extensions import db
 
 user_cli = AppGroup("user", help="Manage members.")
@@ -110,7 +114,36 @@ def load_demo() -> None:
         click.echo(f"  {role:<10} {email:<28} {password}")
 
 
+@click.command("build-static")
+@click.option("--force-install", is_flag=True, help="Run `npm ci` even when node_modules is current.")
+def build_static(force_install: bool) -> None:
+    """Bundle the scanner's JavaScript and its QR decoder into static/build (needs Node.js and npm; the
+    packages come from the npm registry as package-lock.json pins them). Run it after every install or
+    upgrade, before starting the server."""
+    root = Path(__file__).resolve().parent.parent
+    for tool in ("node", "npm"):
+        if shutil.which(tool) is None:
+            raise click.ClickException(
+                f"{tool} is not installed. On Debian or Ubuntu: apt-get install nodejs npm"
+            )
+    lock = hashlib.sha256((root / "package-lock.json").read_bytes()).hexdigest()[:16]
+    stamp = root / "node_modules" / f".installed-{lock}"
+    if force_install or not stamp.exists():
+        click.echo("Installing the front-end packages (npm ci)")
+        _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], root)
+        stamp.touch()
+    _run(["node", "scripts/build-static.mjs"], root)
+    if missing := scanner_page.missing_build(root / "static"):
+        raise click.ClickException(f"the build did not make {', '.join(missing)}")
+
+
+def _run(command: list[str], cwd: Path) -> None:
+    if subprocess.run(command, cwd=cwd, check=False).returncode != 0:
+        raise click.ClickException(f"`{' '.join(command)}` failed")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(load_demo)
+    app.cli.add_command(build_static)

@@ -66,19 +66,13 @@ compile_translations() {
     "$VENV/bin/pybabel" -q compile -d meetups/translations || die "pybabel compile failed"
 }
 
-# Third-party JS comes from the npm registry (package-lock.json) and is bundled into static/build by esbuild;
-# the tests also run ical.js under Node. Node.js and npm come from Debian when the machine lacks them.
+# Third-party JS comes from the npm registry (package-lock.json) and is bundled into static/build by
+# `flask --app app build-static` (the production recipe's step too); the tests also run ical.js under Node.
+# Node.js and npm come from Debian when the machine lacks them.
 build_frontend() {
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
         apt_install nodejs npm
     fi
-    local stamp
-    stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
-    if [[ ! -f "$stamp" ]]; then
-        say "Installing the front-end packages (npm ci)"
-        npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed"
-        touch "$stamp"
-    fi
     say "Bundling the front end into static/build"
-    npm run --silent build || die "npm run build failed"
+    "$VENV/bin/flask" --app app build-static || die "flask --app app build-static failed"
 }

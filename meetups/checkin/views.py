@@ -27,6 +27,13 @@ from meetups.events import service as events
 from meetups.extensions import db
 
 bp = Blueprint("checkin", __name__)
+#: the bundle the scanner page loads (`flask --app app build-static`); without it the door cannot work
+SCANNER_BUILD = ("scanner.js", "scanner-decode-worker.js", "zxing_reader.wasm", "scanner-sw.js")
+
+
+def missing_build(static_folder: str | Path) -> list[str]:
+    """The scanner's built files that are not there."""
+    return [name for name in SCANNER_BUILD if not (Path(static_folder) / "build" / name).is_file()]
 
 
 @bp.get("/t/<code>")
@@ -69,6 +76,8 @@ def scanner(event_id: int):
     if request.args.get("door"):
         return redirect(url_for("checkin.scanner", event_id=event_id))  # keep the token out of history
     event = service.get_scannable_event(db.session, event_id, who, clock.now())
+    if missing := missing_build(current_app.static_folder):  # say so, instead of a page that does nothing
+        return render_template("checkin/not_built.html", event=event, missing=missing), 503
     response = make_response(
         render_template("checkin/scanner.html", event=event, door_token=door_token, scanner=who)
     )

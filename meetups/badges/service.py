@@ -22,6 +22,7 @@ from meetups.accounts.models import Member
 from meetups.badges import sheets
 from meetups.badges.models import BadgeJob, BadgePrint, JobStatus
 from meetups.checkin import tickets
+from meetups.checkin.models import CheckIn
 from meetups.events import service as events
 from meetups.events.models import Event, EventStaff
 from meetups.extensions import db
@@ -170,9 +171,24 @@ def _select(people: list[Person], options: Options) -> list[Person]:
 
 
 def _ensure_allowed(session: Session, actor: Member | None, event: Event, options: Options) -> None:
-    """Sheets are for organisers ("manage"); one person's badge also for volunteers at the door
-    ("check_in")."""
-    events.ensure_can(session, actor, event, "check_in" if options.is_single else "manage")
+    """Sheets are for organisers ("manage"). A volunteer at the door ("check_in") reprints the badge of
+    someone just admitted, and only theirs: a badge carries a live ticket, which must not be printable for
+    anyone on the list."""
+    if options.is_single and not events.can(session, actor, event, "manage"):
+        events.ensure_can(session, actor, event, "check_in")
+        admitted = session.scalar(
+            select(CheckIn.id).where(
+                CheckIn.event_id == event.id,
+                CheckIn.rsvp_id == options.rsvp_ids[0],
+                CheckIn.undone_at.is_(None),
+            )
+        )
+        if admitted is None:
+            raise errors.PermissionDenied(
+                _("Volunteers reprint the badges of people they have checked in. Check them in first.")
+            )
+        return
+    events.ensure_can(session, actor, event, "manage")
 
 
 # What a badge says

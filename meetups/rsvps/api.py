@@ -152,14 +152,15 @@ def ticket_json(rsvp: Rsvp) -> dict | None:
 def rsvp_json(
     rsvp: Rsvp, position: int | None = None, *, member: bool = False, personal: bool = False
 ) -> dict[str, Any]:
-    """`member`: who it is (staff lists); `personal`: their email and answers too (organisers only)."""
+    """`member`: who it is (staff lists); `personal`: their email, answers and ticket too (organisers only: a
+    volunteer's list must leak no usable ticket)."""
     data = {
         "id": rsvp.id,
         "event_id": rsvp.event_id,
         "status": rsvp.status.value,
         "guests": rsvp.guests,
         "waitlist_position": position,
-        "ticket": ticket_json(rsvp),
+        "ticket": ticket_json(rsvp) if personal or not member else None,
         "offer_expires_at": rsvp.offer_expires_at.isoformat() if rsvp.offer_expires_at else None,
         "end_reason": rsvp.end_reason or None,
         "message": rsvp.message or None,

@@ -93,10 +93,17 @@ def test_only_organisers_print_sheets(client, session, login, party, done_job, n
 
 
 def test_volunteers_reprint_one_badge_at_the_door_but_no_sheets(client, session, login, party, now):
+    from meetups.checkin.models import CheckIn
+
     login(party.volunteer)
     one = party.rsvps[1]
+    url = f"/e/{party.event.id}/badges.pdf?layout=a6&who=rsvp:{one.id}"
+    refused = client.get(url)  # a badge carries a live ticket: only for someone the door has admitted
+    assert refused.status_code == 403 and "Check them in first" in refused.text
+    session.add(CheckIn(event_id=party.event.id, rsvp=one, checked_in_at=now, recorded_at=now))
+    session.flush()
 
-    response = client.get(f"/e/{party.event.id}/badges.pdf?layout=a6&who=rsvp:{one.id}")
+    response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert page_count(response.data) == 1
     assert (

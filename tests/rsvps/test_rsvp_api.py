@@ -284,3 +284,4 @@ def test_the_attendee_api_gives_emails_and_answers_to_organisers_only(client, se
     seen_by_volunteer = client.get(url, headers=bearer(volunteer)).json["attendees"][0]
     assert seen_by_volunteer["member"] == {"id": attendee.id, "name": attendee.name, "email": None}
     assert seen_by_volunteer["answers"] is None and "dan@example.org" not in str(seen_by_volunteer)
+    assert seen_by_volunteer["ticket"] is None and seen_by_organiser["ticket"]["code"]  # no usable ticket

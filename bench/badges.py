@@ -98,13 +98,13 @@ def _cpu_seconds(pid: int) -> float:
 
 def make_event(count: int):
     """An event with `count` people going; their tickets' QR codes are made once, as the ticket page does."""
+    from meetups import web
     from meetups.accounts.models import Member
-    from meetups.checkin import tickets
     from meetups.communities.models import Community
     from meetups.events.models import Event, EventStaff, EventStatus, StaffRole
     from meetups.extensions import db
+    from meetups.rsvps import tickets
     from meetups.rsvps.models import Question, QuestionKind, Rsvp, RsvpStatus
-    from meetups.rsvps.waitlist import new_ticket_code
 
     session = db.session
     community = Community(slug="bench", name="Bench", color="#0b7285", created_at=NOW)
@@ -144,7 +144,7 @@ def make_event(count: int):
                 event=event,
                 member=member,
                 status=RsvpStatus.going,
-                ticket_code=new_ticket_code(),
+                ticket_code=tickets.new_code(),
                 answers={str(question.id): "ACME Corp"} if n % 3 else {},
                 created_at=NOW,
                 updated_at=NOW,
@@ -155,10 +155,11 @@ def make_event(count: int):
     for n, role in ((1, StaffRole.speaker), (2, StaffRole.volunteer), (3, StaffRole.organiser)):
         session.add(EventStaff(event=event, member=rsvps[n].member, role=role, added_at=NOW))
     started = time.perf_counter()
-    tickets.get_qr_pngs(session, [r.ticket_code for r in rsvps], now=NOW)
+    site = web.site()
+    tickets.get_qr_pngs(session, [r.ticket_code for r in rsvps], site=site, now=NOW)
     qr_seconds = time.perf_counter() - started
     session.commit()
-    return event.id, sorted(tickets.ticket_url(r.ticket_code) for r in rsvps), qr_seconds
+    return event.id, sorted(tickets.ticket_url(site, r.ticket_code) for r in rsvps), qr_seconds
 
 
 def decode_all(pdf: bytes) -> list[str]:
@@ -186,7 +187,7 @@ def naive_svg_seconds(badges, sheet, count: int) -> float:
 
     from weasyprint import HTML
 
-    from meetups.checkin.tickets import make_qr
+    from meetups.rsvps.tickets import make_qr
 
     cards = []
     for n, badge in enumerate(badges[:count]):
@@ -222,7 +223,7 @@ def main() -> None:
     parser.add_argument("--setup-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    from meetups import create_app
+    from meetups import create_app, web
     from meetups.badges import service, sheets
     from meetups.extensions import db
 
@@ -276,7 +277,7 @@ def main() -> None:
         cpu_before = {pid: _cpu_seconds(pid) for pid in [me, *pool.pids]}
         with Sampler(lambda: [me, *pool.pids]) as memory:
             started = time.perf_counter()
-            service.build_job(db.session, job_id=job.id, now=NOW)
+            service.build_job(db.session, job_id=job.id, site=web.site(), now=NOW)
             wall = time.perf_counter() - started
         cpu = {pid: _cpu_seconds(pid) - before for pid, before in cpu_before.items()}
         peaks = {pid: _read_kb(f"/proc/{pid}/status", "VmHWM:") // 1024 for pid in [me, *pool.pids]}
@@ -311,8 +312,8 @@ def main() -> None:
         # One warm sheet of 8, in this process: the reprint path.
         sheets.warm_up()
         people = service.list_people(db.session, db.session.get(service.Event, event_id))[:8]
-        sheet = service._sheet(db.session.get(service.Event, event_id), service.parse_options())
-        badges = service._badges(db.session, people, NOW)
+        sheet = service.make_sheet(db.session.get(service.Event, event_id), service.parse_options())
+        badges = service.make_badges(db.session, people, web.site(), NOW)
         times = []
         for _ in range(10):
             started = time.perf_counter()
@@ -326,7 +327,9 @@ def main() -> None:
             served = []
             for _ in range(5):
                 started = time.perf_counter()
-                service.print_badges(db.session, event_id=event_id, actor=organiser, options=options, now=NOW)
+                service.print_badges(
+                    db.session, event_id=event_id, actor=organiser, options=options, site=web.site(), now=NOW
+                )
                 served.append(time.perf_counter() - started)
                 db.session.rollback()
         print(

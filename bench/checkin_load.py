@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness.servers import create_schema, fresh_database, gunicorn, seed_door
 from meetups.checkin.models import CheckIn
-from tests.servers import create_schema, fresh_database, gunicorn, seed_door
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 

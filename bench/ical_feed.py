@@ -31,13 +31,13 @@ from icalendar import Calendar, Timezone, vCalAddress
 from icalendar import Event as VEvent
 from sqlalchemy import delete, select
 
+from harness.servers import create_schema, fresh_database, gunicorn
 from meetups import create_app, markdown
 from meetups.calendars import service
 from meetups.calendars.models import CalendarEventCache
 from meetups.communities.models import Community
 from meetups.events.models import Event, EventStatus
 from meetups.extensions import db
-from tests.servers import create_schema, fresh_database, gunicorn
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 SLUG = "bench"

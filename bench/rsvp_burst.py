@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness.servers import create_schema, fresh_database, gunicorn
 from meetups.accounts import service as accounts
 from meetups.accounts.models import Member
 from meetups.communities.models import Community
 from meetups.events.models import Event, EventStatus
 from meetups.rsvps.models import Rsvp, RsvpStatus
-from tests.servers import create_schema, fresh_database, gunicorn
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 
 from apiflask import APIFlask
-from flask import has_request_context, request, session
+from flask import has_app_context, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from meetups import api, config, errors, templating
+from meetups import api, config, errors, mailer, templating, web
 from meetups.extensions import (
     babel,
     csrf,
@@ -21,7 +23,6 @@ from meetups.extensions import (
     start_reading_first,
 )
 from meetups.notify import jobs
-from meetups.notify import service as notify
 
 
 def _blueprints():
@@ -89,7 +90,6 @@ def create_app(overrides: dict | None = None) -> APIFlask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
-    notify.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             harden_sqlite(db.engine)
@@ -128,8 +128,18 @@ def create_app(overrides: dict | None = None) -> APIFlask:
     from meetups import cli
 
     cli.register(app)
-    jobs.register(app)
+    mailer.init_app(app)
+    web.install_site(app)  # last: every route is known
+    jobs.configure(lambda: _job_environment(app))
     return app
+
+
+@contextmanager
+def _job_environment(app: APIFlask) -> Iterator[jobs.Environment]:
+    """What a background job runs in: the app's context (the worker's own, or, with Huey's immediate mode in
+    tests, the request that queued it) with its database session and settings."""
+    with nullcontext() if has_app_context() else app.app_context():
+        yield jobs.Environment(db.session, web.site())
 
 
 def _connect_domains() -> None:

@@ -1,5 +1,5 @@
 """What every JSON endpoint shares: who is calling (Bearer token or session + CSRF header), a body that is a
-JSON object, absolute URLs, and the few wire shapes that more than one domain's API uses. Domain endpoints
+JSON object, and the few wire shapes that more than one domain's API uses. Domain endpoints
 live in each domain's api.py."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 from functools import wraps
 from typing import Annotated
 
-from flask import Request, current_app, g, request, url_for
+from flask import Request, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -119,11 +119,6 @@ def login_required(view):
 
     wrapped.needs_login = True  # the OpenAPI test checks that such operations declare their security
     return wrapped
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """The public address of a page: MEETUPS_BASE_URL and the route, never a path glued by hand."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 # Wire shapes shared by several domains' APIs (each domain's own shapes live in its api.py)

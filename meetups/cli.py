@@ -18,6 +18,7 @@ from meetups import clock, demo, errors
 from meetups.accounts import service as accounts
 from meetups.checkin import views as scanner_page
 from meetups.extensions import db
+from meetups.notify import jobs
 
 user_cli = AppGroup("user", help="Manage members.")
 token_cli = AppGroup("token", help="Manage personal API tokens.")
@@ -59,7 +60,7 @@ def _friendly(command: Callable) -> Callable:
 def create_user(email: str, name: str, password: str, admin: bool) -> None:
     """Create a member who can log in at once."""
     member = accounts.sign_up(
-        db.session, email=email, name=name, password=password, is_admin=admin, now=clock.now()
+        db.session, email=email, name=name, password=password, is_admin=admin, now=clock.now(), verify=False
     )
     db.session.commit()
     click.echo(f"Created {'site admin' if admin else 'member'} {member.email} (id {member.id}).")
@@ -142,8 +143,21 @@ def _run(command: list[str], cwd: Path) -> None:
         raise click.ClickException(f"`{' '.join(command)}` failed")
 
 
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run side by side.")
+def worker(workers: int) -> None:
+    """Run background jobs (mail, badge sheets) and the periodic ones (offer expiry, series RSVPs, the outbox)
+    every minute, until stopped."""
+    click.echo(f"Meetups worker: {type(jobs.huey).__name__}, {workers} workers; Ctrl-C stops it.")
+    jobs.huey.create_consumer(workers=workers, periodic=True, worker_type="thread").run()
+
+
+@click.command("run-periodic")
+def run_periodic() -> None:
+    """Run the periodic jobs once now (for cron, or when no worker runs)."""
+    click.echo(", ".join(f"{name}: {n}" for name, n in jobs.run_periodic().items()))
+
+
 def register(app: Flask) -> None:
-    app.cli.add_command(user_cli)
-    app.cli.add_command(token_cli)
-    app.cli.add_command(load_demo)
-    app.cli.add_command(build_static)
+    for command in (user_cli, token_cli, load_demo, build_static, worker, run_periodic):
+        app.cli.add_command(command)

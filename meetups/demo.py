@@ -22,7 +22,7 @@ from meetups.communities.models import Community, CommunityRole
 from meetups.events import service as events
 from meetups.events.models import Event, EventStaff, EventStatus, StaffRole, WaitlistMode
 from meetups.rsvps import service as rsvps
-from meetups.rsvps import waitlist
+from meetups.rsvps import tickets
 from meetups.rsvps.models import Rsvp, RsvpStatus
 
 # (role, email, password, name): printed after every run so anyone can try each chair.
@@ -344,6 +344,6 @@ def _past_rsvps(session: Session, event: Event, crowd: list[Member], now: dateti
                 guests=0,
                 created_at=event.created_at,
                 updated_at=event.created_at,
-                ticket_code=waitlist.new_ticket_code(),
+                ticket_code=tickets.new_code(),
             )
         )

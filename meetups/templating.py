@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime, format_time, get_timezone_name
 from flask import Flask
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from meetups import clock, markdown
+from meetups import clock, markdown, web
+from meetups.dates import local_datetime, local_time, when, zone_label
 from meetups.extensions import db
 
 
-def local_datetime(value: datetime | None, zone: str, fmt: str = "EEE d MMM y, HH:mm") -> str:
-    if value is None:
-        return ""
-    return format_datetime(value.astimezone(ZoneInfo(zone)), fmt, locale=get_locale())
-
-
-def local_time(value: datetime, zone: str) -> str:
-    return format_time(value.astimezone(ZoneInfo(zone)), "HH:mm", locale=get_locale())
-
-
-def zone_label(value: datetime, zone: str) -> str:
-    """A short, readable zone name such as 'CET' or 'GMT+03:00' at that moment."""
-    local = value.astimezone(ZoneInfo(zone))
-    return (
-        local.tzname()
-        if local.tzname() and local.tzname()[0] not in "+-"
-        else get_timezone_name(local, width="short", locale=get_locale())
-    )
-
-
-def when(event) -> str:
-    """'Tue 3 Dec 2026, 19:00–21:00' in the event's zone; both dates when it spans days."""
-    start, end = event.local_starts_at, event.local_ends_at
-    first = local_datetime(event.starts_at, event.timezone)
-    if start.date() == end.date():
-        return f"{first}–{local_time(event.ends_at, event.timezone)}"
-    return f"{first} – {local_datetime(event.ends_at, event.timezone)}"
-
-
 def register(app: Flask) -> None:
-    from meetups.checkin import tickets
     from meetups.communities import service as communities
     from meetups.events import service as events
+    from meetups.rsvps import tickets
 
     app.jinja_env.filters.update(
         markdown=markdown.render,
@@ -59,7 +27,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         when=when,
         ordinal=ordinal,
-        ticket_url=tickets.ticket_url,
+        ticket_url=lambda code: tickets.ticket_url(web.site(), code),
+        url_of=web.absolute_url,
         rsvp_status_label=rsvp_status_label,
         scan_result_label=scan_result_label,
         rsvp_action_label=rsvp_action_label,

@@ -5,10 +5,9 @@ import pytest
 import sqlalchemy
 from sqlalchemy.orm import Session
 
-from meetups import clock, create_app
+from meetups import clock, create_app, mailer, web
 from meetups.config import normalize_database_url
 from meetups.extensions import db
-from meetups.notify import service as notify
 
 TEST_DATABASE_URL = normalize_database_url(os.environ.get("MEETUPS_TEST_DATABASE_URL", "") or "sqlite://")
 FROZEN_NOW = datetime(2030, 4, 1, 12, 0, tzinfo=UTC)
@@ -45,12 +44,17 @@ def session(app, monkeypatch):
         monkeypatch.setitem(db.engines, None, connection)
     outer = connection.begin()
     session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    with app.app_context():
-        notify.outbox().clear()
+    app.extensions["meetups_outbox"] = Mailbox(app, session)
     yield session
     session.close()
     outer.rollback()
     connection.close()
+
+
+@pytest.fixture
+def site(app):
+    """The settings services take instead of reading the app (its address, secret key, sender)."""
+    return app.extensions[web.SITE_KEY]
 
 
 @pytest.fixture
@@ -82,6 +86,21 @@ def count_queries(app, session):
 def client(app, session):
     """Needs `session`, or what requests write would outlive the test."""
     return app.test_client()
+
+
+class Mailbox(list):
+    """The mail that went out (log mode), newest last. A request delivers what it queued itself; a test that
+    calls services directly commits, then `deliver()`s, as the worker would."""
+
+    def __init__(self, app, session):
+        super().__init__()
+        self.app, self.session = app, session
+
+    def deliver(self) -> list:
+        before = len(self)
+        with self.app.app_context():
+            mailer.deliver_due(self.session, site=web.site(), now=clock.now())
+        return self[before:]
 
 
 @pytest.fixture

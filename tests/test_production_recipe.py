@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.servers import free_port
+from harness.servers import free_port
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

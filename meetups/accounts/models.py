@@ -3,14 +3,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetups.extensions import db
 
 
-class Member(UserMixin, db.Model):
+class Member(db.Model):
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +31,12 @@ class Member(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.email}>"
+
+    # What Flask-Login asks of the user it keeps (its UserMixin, without importing the web layer here);
+    # a member who is not logged in is Flask-Login's AnonymousUserMixin instead.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
 
     def get_id(self) -> str:
         """The session id carries a fingerprint of the password: changing it logs out every other session."""

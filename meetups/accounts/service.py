@@ -20,8 +20,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from meetups import errors
 from meetups.accounts.models import ApiToken, Member
 from meetups.extensions import begin_write
+from meetups.notify import service as notify
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 200
+#: per client address: enough for typos, too few for guessing passwords (sign-up, login, tokens, resets)
+LOGIN_LIMIT = "10 per minute"
 NAME_MAX, PRONOUNS_MAX, BIO_MAX = 100, 40, 1000
 RESET_VALID_FOR = timedelta(hours=2)
 VERIFY_VALID_FOR = timedelta(days=7)
@@ -93,9 +96,11 @@ def sign_up(
     now: datetime,
     is_admin: bool = False,
     locale: str = "",
+    verify: bool = True,
 ) -> Member:
-    """Create a member; one account per address. `locale` is the language they signed up in, so mail sent
-    later on their behalf (a seat that opened up) speaks it too."""
+    """Create a member; one account per address, with a mail that confirms the address (unless an admin
+    creates it on the command line). `locale` is the language they signed up in, so mail sent later on their
+    behalf (a seat that opened up) speaks it too."""
     email = normalize_email(email)
     member = Member(
         email=email,
@@ -115,7 +120,25 @@ def sign_up(
             session.add(member)
     except IntegrityError:
         raise taken from None
+    if verify:
+        notify.queue(session, to=member, kind="verify", now=now)
     return member
+
+
+def resend_verification(session: Session, member: Member, *, now: datetime) -> bool:
+    """A fresh confirmation link, unless the address is confirmed already (False)."""
+    if member.is_email_verified:
+        return False
+    notify.queue(session, to=member, kind="verify", now=now)
+    return True
+
+
+def request_password_reset(session: Session, *, email: str, now: datetime) -> None:
+    """Mail a reset link to the account with this address, if there is one: the answer is the same either
+    way, so nobody learns who has an account."""
+    member = get_member_by_email(session, email)
+    if member is not None:
+        notify.queue(session, to=member, kind="reset", now=now)
 
 
 def sign_up_with_token(

@@ -6,7 +6,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -25,14 +25,12 @@ from meetups.accounts.forms import (
 )
 from meetups.accounts.models import Member
 from meetups.extensions import db, limiter
-from meetups.notify import service as notify
 from meetups.rsvps import service as rsvps
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger(__name__)
 
-# Per client address: enough for typos, too few for guessing passwords.
-LOGIN_LIMIT = "10 per minute"
+LOGIN_LIMIT = service.LOGIN_LIMIT
 MAIL_LIMIT = "5 per minute"
 
 
@@ -89,45 +87,6 @@ def _form_page(template: str, form, **context):
     return render_template(template, form=form, next_arg=_next_arg(), **context), status
 
 
-def _mail(member: Member, template: str, **context) -> bool:
-    """Send `templates/email/<template>.txt` (first line: the subject) in the member's language, after the
-    commit; a mail server failure is told to the member, never turned into a 500."""
-    with force_locale(member.locale or str(get_locale())):
-        text = render_template(
-            f"email/{template}.txt", member=member, base_url=current_app.config["BASE_URL"], **context
-        )
-    subject, _sep, body = text.strip().partition("\n")
-    try:
-        notify.send_mail(member.email, subject.strip(), body.strip())
-    except Exception:  # SMTP refusals, timeouts, DNS: all mean "not sent", and the action already happened
-        log.exception("could not send %s mail to member %s", template, member.id)
-        flash(_("We could not send you an email just now. Please try again later."), "error")
-        return False
-    return True
-
-
-def _link(endpoint: str, **values) -> str:
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
-
-
-def send_verification(member: Member) -> bool:
-    """Email the member a link that confirms their address (the JSON sign-up sends it too)."""
-    token = service.make_verify_token(_secret(), member, clock.now())
-    return _mail(
-        member, "verify", link=_link("accounts.verify", token=token), days=service.VERIFY_VALID_FOR.days
-    )
-
-
-def _send_reset(member: Member) -> bool:
-    token = service.make_reset_token(_secret(), member, clock.now())
-    return _mail(
-        member,
-        "reset",
-        link=_link("accounts.reset", token=token),
-        hours=int(service.RESET_VALID_FOR.total_seconds() // 3600),
-    )
-
-
 def _email_key() -> str:
     """Rate-limit key per address, so one inbox cannot be flooded from many client addresses."""
     return "email:" + (request.form.get("email") or "").strip().lower()
@@ -166,14 +125,10 @@ def signup():
             _refuse(form, err)
         else:
             _log_in(member)
-            if send_verification(member):
-                flash(
-                    _(
-                        "Welcome, %(name)s! We sent you a link to confirm your email address.",
-                        name=member.name,
-                    ),
-                    "success",
-                )
+            flash(
+                _("Welcome, %(name)s! We sent you a link to confirm your email address.", name=member.name),
+                "success",
+            )
             return redirect(safe_next(request.args.get("next")))
     return _form_page("accounts/signup.html", form)
 
@@ -210,10 +165,9 @@ def forgot():
     form = ForgotForm()
     if not form.validate_on_submit():
         return _form_page("accounts/forgot.html", form)
-    member = service.get_member_by_email(db.session, form.email.data)
-    if member is not None:  # the page below says the same either way: no telling who has an account
-        _send_reset(member)
-    return render_template("accounts/forgot_sent.html")
+    service.request_password_reset(db.session, email=form.email.data, now=clock.now())
+    db.session.commit()
+    return render_template("accounts/forgot_sent.html")  # the same either way: no telling who has an account
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -253,10 +207,11 @@ def verify(token: str):
 @login_required
 @limiter.limit("5 per hour", key_func=_member_key)
 def resend_verification():
-    if current_user.is_email_verified:
-        flash(_("Your email address is already confirmed."), "success")
-    elif send_verification(_me()):
+    if service.resend_verification(db.session, _me(), now=clock.now()):
+        db.session.commit()
         flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
+    else:
+        flash(_("Your email address is already confirmed."), "success")
     return redirect(url_for("accounts.me"))
 
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import OrderedDict
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from babel.dates import format_skeleton
-from flask import has_app_context
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
@@ -21,13 +19,13 @@ from meetups import clock, errors
 from meetups.accounts.models import Member
 from meetups.badges import sheets
 from meetups.badges.models import BadgeJob, BadgePrint, JobStatus
-from meetups.checkin import tickets
 from meetups.checkin.models import CheckIn
 from meetups.events import service as events
 from meetups.events.models import Event, EventStaff
-from meetups.extensions import db
 from meetups.notify import jobs
+from meetups.rsvps import tickets
 from meetups.rsvps.models import Question, Rsvp, RsvpStatus
+from meetups.site import Site
 
 log = logging.getLogger("meetups.badges")
 
@@ -203,16 +201,16 @@ def _role_labels() -> dict[str, str]:
     }
 
 
-def _sheet(event: Event, options: Options) -> sheets.Sheet:
+def make_sheet(event: Event, options: Options) -> sheets.Sheet:
     day = format_skeleton("yMMMEd", event.local_starts_at.date(), locale=get_locale() or "en")
     return sheets.Sheet(
         options.layout, f"{event.title} · {day}", event.community.color, _role_labels(), options.crop_marks
     )
 
 
-def _badges(session: Session, people: list[Person], now: datetime) -> list[sheets.Badge]:
+def make_badges(session: Session, people: list[Person], site: Site, now: datetime) -> list[sheets.Badge]:
     codes = [p.rsvp.valid_ticket_code for p in people if p.rsvp is not None and p.rsvp.valid_ticket_code]
-    qrs = tickets.get_qr_pngs(session, codes, now=now) if codes else {}
+    qrs = tickets.get_qr_pngs(session, codes, site=site, now=now) if codes else {}
     badges = []
     for p in people:
         code = p.rsvp.valid_ticket_code if p.rsvp is not None else None
@@ -279,6 +277,7 @@ def print_badges(
     event_id: int,
     actor: Member | None,
     options: Options,
+    site: Site,
     now: datetime,
     sync_limit: int = SYNC_LIMIT,
 ) -> Printed:
@@ -291,7 +290,7 @@ def print_badges(
         return Printed(
             job=_queue_job(session, event, actor, options, total=len(people), now=now), count=len(people)
         )
-    pdf = sheets.render_pdf(_sheet(event, options), _badges(session, people, now))
+    pdf = sheets.render_pdf(make_sheet(event, options), make_badges(session, people, site, now))
     _record(session, event, people, actor_id=actor.id, layout=options.layout, job_id=None, now=now)
     return Printed(pdf=pdf, count=len(people))
 
@@ -360,7 +359,7 @@ def list_jobs(session: Session, event: Event, limit: int = 5) -> list[BadgeJob]:
     )
 
 
-def build_job(session: Session, *, job_id: int, now: datetime, progress=None) -> BadgeJob | None:
+def build_job(session: Session, *, job_id: int, site: Site, now: datetime, progress=None) -> BadgeJob | None:
     """Render a queued job's PDF on the warm worker pool, in the requester's language; `progress(done)` is
     called as chunks finish. Who is printed is decided now: people who joined since the request are on it."""
     job = session.get(BadgeJob, job_id)
@@ -370,8 +369,8 @@ def build_job(session: Session, *, job_id: int, now: datetime, progress=None) ->
     options = parse_options(job.params.get("layout"), job.params.get("who"), job.params.get("crop_marks"))
     with force_locale(job.params.get("locale") or "en"):
         people = _selected(session, event, options)
-        sheet = _sheet(event, options)
-    badges = _badges(session, people, now)
+        sheet = make_sheet(event, options)
+    badges = make_badges(session, people, site, now)
     job.total = len(badges)
     pool = sheets.get_pool()
     job.pdf = pool.render(sheet, badges, chunk=sheets.chunk_size(len(badges), pool.size), progress=progress)
@@ -388,50 +387,38 @@ def build_job(session: Session, *, job_id: int, now: datetime, progress=None) ->
     return job
 
 
-@jobs.huey.task()
-def build_job_task(job_id: int) -> None:
-    """The worker's side of a badge job: statuses and progress are committed as they change, so the page can
-    show them; a failure is recorded on the job rather than lost in a log."""
-    with _app_context():
-        session = db.session
-        job = session.get(BadgeJob, job_id)
-        if job is None or job.is_finished:
-            return
-        job.status, job.started_at = JobStatus.running, clock.now()
+@jobs.job("badges.build")
+def run_job(session: Session, job_id: int, *, site: Site, now: datetime) -> None:
+    """The worker's side of a badge job, in transactions of its own: statuses and progress are committed as
+    they change, so the page can show them; a failure is recorded on the job rather than lost in a log."""
+    job = session.get(BadgeJob, job_id)
+    if job is None or job.is_finished:
+        return
+    job.status, job.started_at = JobStatus.running, now
+    session.commit()
+
+    def progress(done: int) -> None:
+        job.done_count = done
         session.commit()
 
-        def progress(done: int) -> None:
-            job.done_count = done
-            session.commit()
-
-        try:
-            build_job(session, job_id=job_id, now=clock.now(), progress=progress)
-            session.commit()
-        except Exception as exc:  # a failed job must say so on the page; the worker goes on with others
-            log.exception("badge job %s failed", job_id)
-            session.rollback()
-            failed = session.get(BadgeJob, job_id)
-            failed.status, failed.finished_at = JobStatus.failed, clock.now()
-            failed.error = (
-                exc.message if isinstance(exc, errors.DomainError) else _("The PDF could not be built.")
-            )
-            session.commit()
-
-
-def _app_context():
-    """Tasks run in the worker (`flask --app app worker` keeps its app in jobs._app) or, with huey.immediate
-    (tests), right inside the request that queued them, whose app context they share."""
-    if has_app_context():
-        return nullcontext()
-    if jobs._app is None:
-        raise RuntimeError("badge jobs run in the worker: flask --app app worker")
-    return jobs._app.app_context()
+    try:
+        build_job(session, job_id=job_id, site=site, now=now, progress=progress)
+        session.commit()
+    except Exception as exc:  # a failed job must say so on the page; the worker goes on with others
+        log.exception("badge job %s failed", job_id)
+        session.rollback()
+        failed = session.get(BadgeJob, job_id)
+        failed.status, failed.finished_at = JobStatus.failed, clock.now()
+        failed.error = (
+            exc.message if isinstance(exc, errors.DomainError) else _("The PDF could not be built.")
+        )
+        session.commit()
 
 
 def queue(job: BadgeJob) -> None:
     """Hand a job to the worker; call after the commit, so the worker can see it."""
     if job.status is JobStatus.queued:
-        build_job_task(job.id)
+        jobs.enqueue("badges.build", job.id)
 
 
 # The page and its preview
@@ -463,14 +450,14 @@ PREVIEW_CACHE = 64
 
 
 def preview_png(
-    session: Session, *, event_id: int, actor: Member | None, options: Options, now: datetime
+    session: Session, *, event_id: int, actor: Member | None, options: Options, site: Site, now: datetime
 ) -> bytes:
     """The first sheet as a PNG, not recorded as printed. Cached by what is drawn on it, so an unchanged sheet
     is never rendered twice (a cache only: another web instance simply renders its own)."""
     event = events.get_event(session, event_id, actor)
     events.ensure_can(session, actor, event, "manage")
     people = _selected(session, event, options)[: sheets.LAYOUTS[options.layout].per_sheet]
-    sheet, badges = _sheet(event, options), _badges(session, people, now)
+    sheet, badges = make_sheet(event, options), make_badges(session, people, site, now)
     key = hashlib.sha256(repr((tuple(sheet), [tuple(b) for b in badges])).encode()).hexdigest()
     if key not in _previews:
         _previews[key] = sheets.first_page_png(sheets.render_pdf(sheet, badges))

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from meetups import clock, errors
+from meetups import clock, errors, web
 from meetups.badges import service, sheets
 from meetups.extensions import db
 
@@ -54,6 +54,7 @@ def pdf(event_id: int):
         event_id=event_id,
         actor=current_user,
         options=options,
+        site=web.site(),
         now=clock.now(),
         sync_limit=current_app.config.get("BADGE_SYNC_LIMIT", service.SYNC_LIMIT),
     )
@@ -77,7 +78,12 @@ def pdf(event_id: int):
 @login_required
 def preview(event_id: int):
     png = service.preview_png(
-        db.session, event_id=event_id, actor=current_user, options=_options(request.args), now=clock.now()
+        db.session,
+        event_id=event_id,
+        actor=current_user,
+        options=_options(request.args),
+        site=web.site(),
+        now=clock.now(),
     )
     db.session.commit()  # tickets' QR codes made on the way are kept
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=60"})

@@ -6,7 +6,7 @@ from apiflask import APIBlueprint
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from meetups import api, clock
+from meetups import api, clock, web
 from meetups.calendars import links
 from meetups.extensions import db
 
@@ -46,7 +46,7 @@ def _me():
 @bp.doc(summary="My calendar feed", security=api.SECURITY, responses={401: "login_required"})
 @api.login_required
 def get_calendar():
-    return calendar_json(links.get_feed_settings(db.session, _me()))
+    return calendar_json(links.get_feed_settings(db.session, _me(), site=web.site()))
 
 
 @bp.put("/me/calendar")
@@ -61,7 +61,7 @@ def get_calendar():
 @api.login_required
 def update_calendar(body: CalendarSettingsIn):
     settings = links.set_include_community_events(
-        db.session, _me(), body.include_community_events, now=clock.now()
+        db.session, _me(), body.include_community_events, site=web.site(), now=clock.now()
     )
     db.session.commit()
     return calendar_json(settings)
@@ -77,6 +77,6 @@ def update_calendar(body: CalendarSettingsIn):
 )
 @api.login_required
 def reset_calendar():
-    settings = links.reset_calendar(db.session, _me(), now=clock.now())
+    settings = links.reset_calendar(db.session, _me(), site=web.site(), now=clock.now())
     db.session.commit()
     return calendar_json(settings)

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 from typing import NamedTuple
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -29,6 +28,7 @@ from icalendar import Event as VEvent
 
 from meetups import markdown
 from meetups.events.models import Event, EventStatus
+from meetups.site import Site
 
 PRODID = "-//Meetups//Meetups calendar feeds//EN"
 #: how often calendar apps should fetch a feed again (REFRESH-INTERVAL and X-PUBLISHED-TTL)
@@ -41,22 +41,11 @@ _STATUS = {
 }
 
 
-@dataclass(frozen=True)
-class Site:
-    """What every entry takes from the configuration."""
-
-    base_url: str
-    #: the domain of stable UIDs: event-<id>@<host>
-    host: str
-    #: ORGANIZER's address: the site's no-reply sender, never a member's email
-    organizer: str
-
-    @classmethod
-    def from_config(cls, config) -> Site:
-        base_url = config["BASE_URL"].rstrip("/")
-        host = urlsplit(base_url).hostname or "localhost"
-        sender = parseaddr(config.get("MAIL_FROM", ""))[1]
-        return cls(base_url=base_url, host=host, organizer=sender if "@" in sender else f"noreply@{host}")
+@lru_cache(maxsize=8)
+def organizer(mail_from: str, host: str) -> str:
+    """ORGANIZER's address: the site's no-reply sender, never a member's email."""
+    sender = parseaddr(mail_from)[1]
+    return sender if "@" in sender else f"noreply@{host}"
 
 
 @dataclass(frozen=True)
@@ -84,7 +73,7 @@ class Entry(NamedTuple):
 
 
 def event_url(site: Site, event: Event) -> str:
-    return f"{site.base_url}/e/{event.id}"
+    return site.url("events.show", event_id=event.id)
 
 
 def location(event: Event) -> str:
@@ -132,9 +121,9 @@ def vevent(event: Event, site: Site, personal: Personal | None = None) -> Entry:
         entry.add("location", vText(where))
     entry.add("description", vText(_description(event, site, personal.note if personal else "")))
     entry.add("url", event_url(site, event))
-    organizer = vCalAddress(f"mailto:{site.organizer}")
-    organizer.params["CN"] = event.community.name
-    entry.add("organizer", organizer)
+    sender = vCalAddress(f"mailto:{organizer(site.mail_from, site.host)}")
+    sender.params["CN"] = event.community.name
+    entry.add("organizer", sender)
     if personal is not None:  # a place in a line does not block the member's time; a seat does
         entry.add("transp", "OPAQUE" if status == "CONFIRMED" else "TRANSPARENT")
     return Entry(event.id, event.starts_at, event.ends_at, event.timezone, stamp, entry.to_ical())

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,10 +21,7 @@ from meetups.accounts.models import Member
 from meetups.calendars import ics
 from meetups.calendars.models import CalendarFeed
 from meetups.events.models import Event
-
-
-def _base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
+from meetups.site import Site
 
 
 def feed_token(member: Member, nonce: str, secret: str) -> str:
@@ -37,7 +33,7 @@ def feed_token(member: Member, nonce: str, secret: str) -> str:
     return f"{member.id}-{base64.urlsafe_b64encode(mac).decode()}"
 
 
-def find_owner(session: Session, token: str) -> tuple[Member, CalendarFeed | None] | None:
+def find_owner(session: Session, token: str, *, site: Site) -> tuple[Member, CalendarFeed | None] | None:
     member_id, dash, _mac = token.partition("-")
     if not (dash and member_id.isascii() and member_id.isdigit() and len(token) <= 64):
         return None
@@ -51,7 +47,7 @@ def find_owner(session: Session, token: str) -> tuple[Member, CalendarFeed | Non
     if row is None:
         return None
     member, settings = row
-    expected = feed_token(member, settings.nonce if settings else "", current_app.config["SECRET_KEY"])
+    expected = feed_token(member, settings.nonce if settings else "", site.secret_key)
     return (member, settings) if hmac.compare_digest(expected.encode(), token.encode()) else None
 
 
@@ -80,22 +76,22 @@ def _settings_of(session: Session, member: Member) -> CalendarFeed | None:
     return session.scalar(select(CalendarFeed).where(CalendarFeed.member_id == member.id))
 
 
-def _feed_settings(member: Member, settings: CalendarFeed | None) -> FeedSettings:
-    token = feed_token(member, settings.nonce if settings else "", current_app.config["SECRET_KEY"])
+def _feed_settings(member: Member, settings: CalendarFeed | None, site: Site) -> FeedSettings:
+    token = feed_token(member, settings.nonce if settings else "", site.secret_key)
     return FeedSettings(
-        url=f"{_base_url()}/calendar/{token}.ics",
+        url=site.url("calendars.personal_feed", token=token),
         include_community_events=bool(settings and settings.include_community_events),
     )
 
 
-def get_feed_settings(session: Session, member: Member) -> FeedSettings:
+def get_feed_settings(session: Session, member: Member, *, site: Site) -> FeedSettings:
     """The member's secret feed link and setting; reading them writes nothing."""
-    return _feed_settings(member, _settings_of(session, member))
+    return _feed_settings(member, _settings_of(session, member), site)
 
 
-def calendar_url(session: Session, member: Member) -> str:
+def calendar_url(session: Session, member: Member, *, site: Site) -> str:
     """The member's secret feed URL, for GET /api/v1/me."""
-    return get_feed_settings(session, member).url
+    return get_feed_settings(session, member, site=site).url
 
 
 def _settings_row(session: Session, member: Member, now: datetime) -> CalendarFeed:
@@ -113,16 +109,16 @@ def _settings_row(session: Session, member: Member, now: datetime) -> CalendarFe
     return settings
 
 
-def reset_calendar(session: Session, member: Member, *, now: datetime) -> FeedSettings:
+def reset_calendar(session: Session, member: Member, *, site: Site, now: datetime) -> FeedSettings:
     """A new secret link; the old one stops working at once."""
     settings = _settings_row(session, member, now)
     settings.nonce, settings.created_at = secrets.token_urlsafe(16), now
     session.flush()
-    return _feed_settings(member, settings)
+    return _feed_settings(member, settings, site)
 
 
 def set_include_community_events(
-    session: Session, member: Member, value: bool, *, now: datetime
+    session: Session, member: Member, value: bool, *, site: Site, now: datetime
 ) -> FeedSettings:
     """Whether the feed also lists every event of the member's communities; the link stays the same."""
     if not isinstance(value, bool):
@@ -130,16 +126,16 @@ def set_include_community_events(
     settings = _settings_row(session, member, now)
     settings.include_community_events = value
     session.flush()
-    return _feed_settings(member, settings)
+    return _feed_settings(member, settings, site)
 
 
 # Links on event pages
 
 
-def event_links(event: Event) -> dict[str, str]:
+def event_links(event: Event, *, site: Site) -> dict[str, str]:
     """Download, subscribe (webcal) and Google Calendar links for one event."""
-    page = f"{_base_url()}/e/{event.id}"
-    ics_url = f"{page}/event.ics"
+    page = site.url("events.show", event_id=event.id)
+    ics_url = site.url("calendars.event_feed", event_id=event.id)
     details = ics.plain_description(event)
     details = (details[:600].rstrip() + "…" if len(details) > 600 else details) + f"\n\n{page}"
     google = {

@@ -15,25 +15,25 @@ from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from meetups import errors, templating
+from meetups import errors
 from meetups.accounts.models import Member
 from meetups.calendars import ics, links
 from meetups.calendars.models import CalendarEventCache, CalendarFeed
-from meetups.checkin.tickets import ticket_url
 from meetups.communities.models import Community, Membership
+from meetups.dates import local_datetime
 from meetups.events import service as events
 from meetups.events.models import Event, EventStatus
 from meetups.rsvps import service as rsvps
+from meetups.rsvps import tickets
 from meetups.rsvps.models import ACTIVE, Rsvp, RsvpStatus
+from meetups.site import Site
 
 #: past events stay this long, and cancelled ones this long after the cancellation, so calendars remove them
 KEEP = timedelta(days=90)
@@ -115,15 +115,6 @@ def clear_caches() -> None:
     ics.clear_caches()
 
 
-def _site() -> ics.Site:
-    return _site_for(current_app.config["BASE_URL"], current_app.config.get("MAIL_FROM", ""))
-
-
-@lru_cache(maxsize=8)
-def _site_for(base_url: str, mail_from: str) -> ics.Site:
-    return ics.Site.from_config({"BASE_URL": base_url, "MAIL_FROM": mail_from})
-
-
 def _locale() -> str:
     return str(get_locale() or "en")
 
@@ -175,7 +166,7 @@ def _fingerprint(
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def _public_entries(session: Session, where, *, site: ics.Site, locale: str) -> list[ics.Entry]:
+def _public_entries(session: Session, where, *, site: Site, locale: str) -> list[ics.Entry]:
     """The listed events' public VEVENTs in start order: cached ones as stored, the rest built and stored."""
     cache = CalendarEventCache
     query = (
@@ -196,7 +187,7 @@ def _public_entries(session: Session, where, *, site: ics.Site, locale: str) -> 
         .where(where)
         .order_by(Event.starts_at, Event.id)
     )
-    base = f"{FORMAT}|{site.base_url}|{site.organizer}|{locale}"
+    base = f"{FORMAT}|{site.base_url}|{ics.organizer(site.mail_from, site.host)}|{locale}"
     entries, stale = [], {}
     # plain rows through the connection: no ORM loading for what may be thousands of them
     for (
@@ -224,7 +215,7 @@ def _public_entries(session: Session, where, *, site: ics.Site, locale: str) -> 
 
 
 def _build_and_store(
-    session: Session, stale: dict[int, str], *, site: ics.Site, locale: str
+    session: Session, stale: dict[int, str], *, site: Site, locale: str
 ) -> dict[int, ics.Entry]:
     ids = sorted(stale)  # rows are written in one order, so concurrent builders never deadlock
     built = {}
@@ -271,15 +262,17 @@ def _store(session: Session, values: list[dict]) -> None:
 
 
 def community_feed(
-    session: Session, *, slug: str, now: datetime, validators: Validators = Validators()
+    session: Session, *, slug: str, site: Site, now: datetime, validators: Validators = Validators()
 ) -> Feed:
     """A community's listed events. The ETag comes from one aggregate query: a 304 builds nothing."""
     stamp = session.connection().execute(_COMMUNITY_STAMP, {"slug": slug, "recent": now - KEEP}).first()
     if stamp is None:
         raise errors.NotFound(_("There is no such community."))
     community_id, name, created_at, count, newest, id_sum = stamp
-    site, locale = _site(), _locale()
-    etag = _digest("community", FORMAT, site, locale, community_id, name, count, newest, id_sum)
+    locale = _locale()
+    etag = _digest(
+        "community", FORMAT, site.base_url, site.mail_from, locale, community_id, name, count, newest, id_sum
+    )
     feed = Feed(None, etag, newest or created_at, filename=f"{slug}.ics")
     if validators.is_fresh(feed.etag, feed.last_modified):
         return feed
@@ -297,12 +290,13 @@ def event_feed(
     *,
     event_id: int,
     viewer: Member | None,
+    site: Site,
     now: datetime,
     validators: Validators = Validators(),
 ) -> Feed:
     """One event, for "Add to calendar"; drafts only for those who manage them."""
     event = events.get_event(session, event_id, viewer=viewer)
-    entries = _public_entries(session, Event.id == event.id, site=_site(), locale=_locale())
+    entries = _public_entries(session, Event.id == event.id, site=site, locale=_locale())
     body = ics.calendar(event.title, entries)
     feed = Feed(
         body,
@@ -317,13 +311,13 @@ def event_feed(
 # The personal feed
 
 
-def _personal(rsvp: Rsvp, position: int | None, site: ics.Site, now: datetime) -> ics.Personal | None:
+def _personal(rsvp: Rsvp, position: int | None, site: Site, now: datetime) -> ics.Personal | None:
     """How the RSVP shows in its member's feed, or None when it does not (cancelled, declined, or a line for
     an event that is over)."""
     event, stamp = rsvp.event, max(rsvp.event.updated_at, rsvp.updated_at)
     if rsvp.status is RsvpStatus.going:
         note = (
-            _("Your ticket: %(url)s", url=ticket_url(rsvp.ticket_code, site.base_url))
+            _("Your ticket: %(url)s", url=tickets.ticket_url(site, rsvp.ticket_code))
             if rsvp.ticket_code
             else ""
         )
@@ -340,7 +334,7 @@ def _personal(rsvp: Rsvp, position: int | None, site: ics.Site, now: datetime) -
         return ics.Personal(
             _("Pending"), "TENTATIVE", _("Your RSVP is waiting for the organisers' approval."), stamp
         )
-    until = templating.local_datetime(rsvp.offer_expires_at, event.timezone) if rsvp.offer_expires_at else ""
+    until = local_datetime(rsvp.offer_expires_at, event.timezone) if rsvp.offer_expires_at else ""
     note = (
         _("A seat is held for you until %(time)s. Claim it on the event page.", time=until) if until else ""
     )
@@ -360,9 +354,9 @@ def _my_rsvps(session: Session, member: Member, now: datetime) -> list[tuple[Rsv
 
 
 def _personal_entries(
-    session: Session, member: Member, settings: CalendarFeed | None, now: datetime
+    session: Session, member: Member, settings: CalendarFeed | None, site: Site, now: datetime
 ) -> list[ics.Entry]:
-    site, mine, public_ids = _site(), [], set()
+    mine, public_ids = [], set()
     for rsvp, position in _my_rsvps(session, member, now):
         event = rsvp.event
         if not _is_listed(event, now):
@@ -385,17 +379,17 @@ def _personal_entries(
 
 
 def personal_feed(
-    session: Session, *, token: str, now: datetime, validators: Validators = Validators()
+    session: Session, *, token: str, site: Site, now: datetime, validators: Validators = Validators()
 ) -> Feed:
     """The member's own feed: going (CONFIRMED), waitlisted, pending or offered (TENTATIVE, labelled),
     cancelled events (CANCELLED), and with the setting every listed event of their communities. In their
     language."""
-    found = links.find_owner(session, token)
+    found = links.find_owner(session, token, site=site)
     if found is None:  # unknown, reset or malformed: the same answer as any missing page
         raise errors.NotFound(_("There is nothing here."))
     member, settings = found
     with force_locale(member.locale) if member.locale else nullcontext():
-        entries = _personal_entries(session, member, settings, now)
+        entries = _personal_entries(session, member, settings, site, now)
         body = ics.calendar(_("My meetups"), entries)
     last_modified = max([member.created_at, *(entry.stamp for entry in entries)])
     feed = Feed(body, _digest(body), last_modified, filename="my-meetups.ics", is_public=False)

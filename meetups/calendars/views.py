@@ -7,20 +7,16 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from meetups import clock, errors
+from meetups import clock, errors, web
 from meetups.calendars import links, service
 from meetups.calendars.forms import FeedSettingsForm
-from meetups.communities.forms import ActionForm
 from meetups.extensions import db
+from meetups.forms import ActionForm
 
 bp = Blueprint("calendars", __name__)
 
 #: public feeds may sit in shared caches a few minutes; calendar apps poll hourly anyway
 PUBLIC_CACHE, PRIVATE_CACHE = "public, max-age=300", "private, max-age=300"
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _validators() -> service.Validators:
@@ -54,7 +50,12 @@ def _respond(feed: service.Feed, *, attachment: bool = False, personal: bool = F
 @bp.get("/e/<int:event_id>/event.ics")
 def event_feed(event_id: int):
     feed = service.event_feed(
-        db.session, event_id=event_id, viewer=_me(), now=clock.now(), validators=_validators()
+        db.session,
+        event_id=event_id,
+        viewer=web.me(),
+        site=web.site(),
+        now=clock.now(),
+        validators=_validators(),
     )
     db.session.commit()  # VEVENTs built on the way are cached
     return _respond(feed, attachment=True)
@@ -62,14 +63,18 @@ def event_feed(event_id: int):
 
 @bp.get("/c/<slug>/calendar.ics")
 def community_feed(slug: str):
-    feed = service.community_feed(db.session, slug=slug, now=clock.now(), validators=_validators())
+    feed = service.community_feed(
+        db.session, slug=slug, site=web.site(), now=clock.now(), validators=_validators()
+    )
     db.session.commit()
     return _respond(feed)
 
 
 @bp.get("/calendar/<token>.ics")
 def personal_feed(token: str):
-    feed = service.personal_feed(db.session, token=token, now=clock.now(), validators=_validators())
+    feed = service.personal_feed(
+        db.session, token=token, site=web.site(), now=clock.now(), validators=_validators()
+    )
     db.session.commit()
     return _respond(feed, personal=True)
 
@@ -80,7 +85,7 @@ def reset():
     form = ActionForm()
     if not form.validate_on_submit():
         raise errors.InvalidInput.from_form(form)
-    links.reset_calendar(db.session, _me(), now=clock.now())
+    links.reset_calendar(db.session, web.me(), site=web.site(), now=clock.now())
     db.session.commit()
     flash(
         _("Your calendar link is new, and the old one no longer works. Subscribe again with the new one."),
@@ -95,7 +100,9 @@ def settings():
     form = FeedSettingsForm()
     if not form.validate_on_submit():
         raise errors.InvalidInput.from_form(form)
-    links.set_include_community_events(db.session, _me(), form.include_community_events.data, now=clock.now())
+    links.set_include_community_events(
+        db.session, web.me(), form.include_community_events.data, site=web.site(), now=clock.now()
+    )
     db.session.commit()
     flash(_("Your calendar feed setting is saved."), "success")
     return redirect(url_for("accounts.me", _anchor="calendar"))
@@ -104,7 +111,7 @@ def settings():
 @bp.app_template_global()
 def calendar_links(event) -> dict[str, str]:
     """For calendars/_add_to_calendar.html: download, webcal and Google Calendar links."""
-    return links.event_links(event)
+    return links.event_links(event, site=web.site())
 
 
 @bp.app_template_global()
@@ -112,4 +119,4 @@ def my_calendar_feed() -> links.FeedSettings | None:
     """For calendars/_my_feed.html: the member's feed link and setting (a read; nothing is written)."""
     if not current_user.is_authenticated:
         return None
-    return links.get_feed_settings(db.session, _me())
+    return links.get_feed_settings(db.session, web.me(), site=web.site())

@@ -13,6 +13,7 @@ from meetups.checkin import door_log, service
 from meetups.checkin.models import ScanResult
 from meetups.checkin.service import Outcome, Scanner
 from meetups.extensions import db, reads_first
+from meetups.rsvps import tickets
 
 bp = APIBlueprint("checkin_api", __name__)
 DOOR_HEADER = "X-Door-Token"
@@ -303,7 +304,7 @@ def search(event_id: int):
                 "name": r.member.name,
                 "status": r.status.value,
                 "guests": r.guests,
-                "h": service.code_hash(r.ticket_code),
+                "h": tickets.code_hash(r.ticket_code),
             }
             for r in found
         ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetups.accounts.models import Member
@@ -19,18 +19,6 @@ class ScanResult(enum.StrEnum):
     not_confirmed = "not_confirmed"  # waitlisted, pending or offered
     cancelled = "cancelled"
     not_open_yet = "not_open_yet"
-
-
-class TicketQr(db.Model):
-    """A ticket's QR code, made once (segno, fixed mask) and kept: pages and badge sheets reuse it."""
-
-    __tablename__ = "ticket_qr"
-
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    #: one pixel per module, with the quiet zone; scaled up crisply by the page or the PDF
-    png: Mapped[bytes] = mapped_column(LargeBinary)
-    svg: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime]
 
 
 class CheckIn(db.Model):

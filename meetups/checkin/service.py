@@ -22,9 +22,9 @@ from meetups.checkin.models import CheckIn, DoorLink, Scan, ScanResult
 from meetups.events import service as events
 from meetups.events.models import Event, EventStatus
 from meetups.extensions import begin_write
+from meetups.rsvps import tickets
 from meetups.rsvps.models import Rsvp, RsvpStatus
 
-CODE_RE = re.compile(r"(?:/t/)?([A-Za-z0-9_-]{16,64})/?$")
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 #: an offline scanner's clock may be a little ahead; further than this and we use ours
 CLOCK_SKEW = timedelta(minutes=5)
@@ -54,19 +54,6 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def code_hash(code: str) -> str:
-    """What an offline scanner keeps instead of the codes themselves."""
-    return hashlib.sha256(code.encode()).hexdigest()[:32]
-
-
-def parse_code(text: Any) -> str | None:
-    """A bare code or a whole scanned ticket URL."""
-    if not isinstance(text, str) or len(text) > 300:
-        return None
-    match = CODE_RE.search(text.strip())
-    return match.group(1) if match else None
-
-
 @dataclass(frozen=True)
 class Ticket:
     """What a scan names: a ticket code (the QR, or typed), or an RSVP found by a name search at the door,
@@ -83,7 +70,7 @@ class Ticket:
             if isinstance(rsvp_id, bool) or not isinstance(rsvp_id, int) or not 0 < rsvp_id < 2**31:
                 raise errors.InvalidInput(_("rsvp_id must be a whole number."), field="rsvp_id")
             return cls(rsvp_id=rsvp_id)
-        return cls(code=parse_code(text))
+        return cls(code=tickets.parse_code(text))
 
     def recorded_text(self, text: Any) -> str:
         """What the scan log keeps: never a whole live code (the log is read by people who are not its
@@ -297,7 +284,7 @@ def check_in_batch(
     if not isinstance(items, list) or len(items) > MAX_BATCH:
         raise errors.InvalidInput(_("Send at most %(n)d scans at once.", n=MAX_BATCH), field="checkins")
     named = [item for item in items if isinstance(item, dict)]
-    codes = {parse_code(item.get("code")) for item in named} - {None}
+    codes = {tickets.parse_code(item.get("code")) for item in named} - {None}
     rsvp_ids = {item["rsvp_id"] for item in named if isinstance(item.get("rsvp_id"), int)}
     begin_write(session)
     # Lock every ticket of the batch at once, in one order: two scanners syncing overlapping batches in
@@ -383,7 +370,7 @@ def checkin_list(session: Session, *, event: Event) -> list[dict[str, Any]]:
     )
     return [
         {
-            "h": code_hash(code),
+            "h": tickets.code_hash(code),
             "rsvp_id": rsvp_id,
             "name": name,
             "status": status.value if hasattr(status, "value") else status,
@@ -507,19 +494,3 @@ def get_door_link(session: Session, token: str | None) -> DoorLink | None:
     if not token or not token.startswith("door_") or len(token) > 100:
         return None
     return session.scalar(select(DoorLink).where(DoorLink.token_hash == _hash(token)))
-
-
-def get_ticket(session: Session, code: str) -> Rsvp:
-    """The ticket page's RSVP; any code not on record is simply not found."""
-    rsvp = (
-        None
-        if parse_code(code) != code
-        else session.scalar(
-            select(Rsvp)
-            .options(joinedload(Rsvp.event), joinedload(Rsvp.member))
-            .where(Rsvp.ticket_code == code)
-        )
-    )
-    if rsvp is None:
-        raise errors.NotFound(_("There is no such ticket."))
-    return rsvp

@@ -20,11 +20,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from meetups import clock, errors
-from meetups.checkin import door_log, service, tickets
+from meetups import clock, errors, web
+from meetups.checkin import door_log, service
 from meetups.checkin.forms import DoorLinkForm, RevokeForm
 from meetups.events import service as events
 from meetups.extensions import db
+from meetups.rsvps import tickets
 
 bp = Blueprint("checkin", __name__)
 #: the bundle the scanner page loads (`flask --app app build-static`); without it the door cannot work
@@ -39,8 +40,10 @@ def missing_build(static_folder: str | Path) -> list[str]:
 @bp.get("/t/<code>")
 def ticket(code: str):
     """The code is the secret: no login needed, nothing about anyone else, never indexed."""
-    rsvp = service.get_ticket(db.session, code)
-    qr = tickets.get_qr(db.session, code, now=clock.now()) if rsvp.valid_ticket_code else None
+    rsvp = tickets.get_ticket(db.session, code)
+    qr = (
+        tickets.get_qr(db.session, code, site=web.site(), now=clock.now()) if rsvp.valid_ticket_code else None
+    )
     db.session.commit()  # keeps the QR made on first view
     response = make_response(
         render_template(
@@ -48,7 +51,7 @@ def ticket(code: str):
             rsvp=rsvp,
             event=rsvp.event,
             qr_svg=Markup(qr.svg) if qr else None,
-            url=tickets.ticket_url(code),
+            url=tickets.ticket_url(web.site(), code),
         )
     )
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -125,7 +128,7 @@ def door_links(event_id: int):
             db.session, event=event, actor=current_user, label=form.label.data, now=clock.now()
         )
         db.session.commit()
-        url = f"{current_app.config['BASE_URL']}{url_for('checkin.scanner', event_id=event.id)}?door={token}"
+        url = web.absolute_url("checkin.scanner", event_id=event.id, door=token)
         _png, svg = tickets.make_qr(url)
         new_link = {"link": link, "url": url, "qr_svg": Markup(svg)}
     elif request.method == "POST":

@@ -6,7 +6,7 @@ from apiflask import APIBlueprint
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from meetups import api, clock
+from meetups import api, clock, web
 from meetups.api import CommunityRef
 from meetups.communities import service
 from meetups.communities.models import Community, CommunityRole, Membership
@@ -60,7 +60,7 @@ def community_json(community: Community, member_count: int) -> dict:
         "name": community.name,
         "description": community.description,
         "color": community.color,
-        "url": api.absolute_url("communities.show", slug=community.slug),
+        "url": web.absolute_url("communities.show", slug=community.slug),
         "member_count": member_count,
     }
 

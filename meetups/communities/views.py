@@ -8,10 +8,11 @@ from flask_login import current_user, login_required
 
 from meetups import clock, errors
 from meetups.communities import service
-from meetups.communities.forms import ActionForm, CommunityForm, RoleForm, show_error
+from meetups.communities.forms import CommunityForm, RoleForm
 from meetups.communities.models import Community, CommunityRole
 from meetups.events import service as events
 from meetups.extensions import db
+from meetups.forms import ActionForm, show_error
 
 bp = Blueprint("communities", __name__)
 PAST_EVENTS_SHOWN = 10

@@ -10,7 +10,7 @@ from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from meetups import api, clock
+from meetups import api, clock, web
 from meetups.api import CommunityRef, IsoText, MemberRef, QuestionIn
 from meetups.communities import service as communities
 from meetups.events import series, service
@@ -170,8 +170,8 @@ def event_json(event: Event, counts: dict[str, int] | None = None) -> dict:
     counts = counts or rsvps.count_rsvps(db.session, [event.id])[event.id]
     return {
         "id": event.id,
-        "url": api.absolute_url("events.show", event_id=event.id),
-        "ics_url": api.absolute_url("calendars.event_feed", event_id=event.id),
+        "url": web.absolute_url("events.show", event_id=event.id),
+        "ics_url": web.absolute_url("calendars.event_feed", event_id=event.id),
         "status": event.status.value,
         "title": event.title,
         "description": event.description,

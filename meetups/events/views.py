@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from meetups import clock, errors
 from meetups.communities import service as communities
-from meetups.communities.forms import ActionForm, show_error
 from meetups.events import series, service
 from meetups.events.forms import (
     CancelForm,
@@ -23,6 +22,7 @@ from meetups.events.forms import (
 )
 from meetups.events.models import Event
 from meetups.extensions import db
+from meetups.forms import ActionForm, show_error
 from meetups.rsvps import series as series_rsvps
 from meetups.rsvps import service as rsvps
 

@@ -1,18 +1,24 @@
-"""Background jobs on Huey: SQLite-backed in instance/ by default, Redis when MEETUPS_REDIS_URL is set.
-`flask --app app worker` runs the consumer with the periodic tasks."""
+"""Background jobs on Huey (SQLite in instance/ by default, Redis with MEETUPS_REDIS_URL), and the registry
+every domain adds its jobs to: named jobs run once after a commit (a badge sheet, the mail), periodic ones
+every minute (offers that expire, "always going" RSVPs, the outbox). Nothing here knows Flask: create_app
+gives the runner its environment (the database session and the site's settings)."""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-import click
-from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
+from sqlalchemy.orm import Session
 
 from meetups import clock
 from meetups.config import INSTANCE_DIR
-from meetups.extensions import db
+from meetups.site import Site
 
 log = logging.getLogger("meetups.jobs")
 
@@ -25,44 +31,87 @@ def _make_huey():
 
 
 huey = _make_huey()
-_app: Flask | None = None
 
 
-def run_periodic() -> dict[str, int]:
-    """Once a minute: pass on expired offers, and RSVP "always going" members to newly opened occurrences."""
-    from meetups.rsvps import series as series_rsvps
-    from meetups.rsvps import service as rsvps
+@dataclass(frozen=True)
+class Environment:
+    session: Session
+    site: Site
 
-    now = clock.now()
-    done = {
-        "events_settled": rsvps.expire_all_offers(db.session, now=now),
-        "series_rsvps": series_rsvps.apply_subscriptions(db.session, now=now),
-    }
-    db.session.commit()
+
+#: named jobs: (session, *args, site=, now=); periodic ones: (session, now=[, site=]) -> how much they did
+_jobs: dict[str, Callable[..., Any]] = {}
+_periodic: dict[str, tuple[Callable[..., int], bool]] = {}
+_environment: Callable[[], AbstractContextManager[Environment]] | None = None
+
+
+def job(name: str):
+    """Register a function to run after a commit, in the worker: `enqueue(name, *args)` starts it."""
+
+    def register(function):
+        _jobs[name] = function
+        return function
+
+    return register
+
+
+def every_minute(name: str, *, needs_site: bool = False):
+    """Register a periodic job, owned by the domain that defines it; run in the order registered."""
+
+    def register(function):
+        _periodic[name] = (function, needs_site)
+        return function
+
+    return register
+
+
+def configure(environment: Callable[[], AbstractContextManager[Environment]]) -> None:
+    """create_app: how a job gets its session and settings (the app's context)."""
+    global _environment
+    _environment = environment
+
+
+def _env() -> AbstractContextManager[Environment]:
+    if _environment is None:
+        raise RuntimeError("jobs run inside the app: start them with `flask --app app worker`")
+    return _environment()
+
+
+@huey.task()
+def _run(name: str, args: tuple) -> None:
+    with _env() as env:
+        _jobs[name](env.session, *args, site=env.site, now=clock.now())
+
+
+def enqueue(name: str, *args: Any) -> None:
+    """Start a named job; call after the commit, so the worker sees what the job is about."""
+    if name not in _jobs:
+        raise KeyError(f"no job named {name!r}")
+    _run(name, args)
+
+
+def run_periodic(now: datetime | None = None) -> dict[str, int]:
+    """Every periodic job once, each committed on its own: one that fails is logged, the others still run."""
+    done = {}
+    with _env() as env:
+        for name, (function, needs_site) in _periodic.items():
+            extra = {"site": env.site} if needs_site else {}
+            try:
+                done[name] = function(env.session, now=now or clock.now(), **extra)
+                env.session.commit()
+            except Exception:  # one broken job must not stop offers from expiring or mail from going
+                env.session.rollback()
+                log.exception("periodic job %s failed", name)
+                done[name] = -1
     return done
 
 
+def periodic_names() -> Iterator[str]:
+    return iter(_periodic)
+
+
 @huey.periodic_task(crontab(minute="*"))
-def periodic() -> None:
-    if _app is None:
-        raise RuntimeError("the worker was not started through `flask --app app worker`")
-    with _app.app_context():
-        done = run_periodic()
+def _every_minute() -> None:
+    done = run_periodic()
     if any(done.values()):
         log.info("periodic jobs: %s", done)
-
-
-def register(app: Flask) -> None:
-    @app.cli.command("worker")
-    @click.option("--workers", default=2, show_default=True, help="Jobs run side by side.")
-    def worker(workers: int) -> None:
-        """Run background jobs (offer expiry, series RSVPs, mail) until stopped."""
-        global _app
-        _app = current_app._get_current_object()
-        click.echo(f"Meetups worker: {type(huey).__name__}, {workers} workers; Ctrl-C stops it.")
-        huey.create_consumer(workers=workers, periodic=True, worker_type="thread").run()
-
-    @app.cli.command("run-periodic")
-    def run_periodic_once() -> None:
-        """Run the periodic jobs once now (for cron, or when no worker runs)."""
-        click.echo(", ".join(f"{k}: {v}" for k, v in run_periodic().items()))

@@ -7,7 +7,7 @@ from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
-from meetups import api, clock
+from meetups import api, clock, web
 from meetups.api import IsoText, MemberRef, QuestionIn
 from meetups.events import service as events
 from meetups.extensions import db
@@ -146,7 +146,7 @@ ORGANISER_ERRORS = {
 
 def ticket_json(rsvp: Rsvp) -> dict | None:
     code = rsvp.valid_ticket_code
-    return None if code is None else {"code": code, "url": api.absolute_url("checkin.ticket", code=code)}
+    return None if code is None else {"code": code, "url": web.absolute_url("checkin.ticket", code=code)}
 
 
 def rsvp_json(

@@ -4,7 +4,17 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetups.accounts.models import Member
@@ -121,3 +131,15 @@ class SeriesRsvp(db.Model):
     created_at: Mapped[datetime]
 
     member: Mapped[Member] = relationship()
+
+
+class TicketQr(db.Model):
+    """A ticket's QR code, made once (segno, fixed mask) and kept: pages and badge sheets reuse it."""
+
+    __tablename__ = "ticket_qr"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: one pixel per module, with the quiet zone; scaled up crisply by the page or the PDF
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    svg: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

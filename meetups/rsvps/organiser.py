@@ -119,7 +119,7 @@ def approve_rsvp(session: Session, *, actor: Member, rsvp_id: int, message: str 
     rsvp.message = message
     session.flush()
     waitlist.log(session, rsvp, "approved", now, actor_id=actor.id, detail=message)
-    notify.queue_mail(session, to=rsvp.member, template="rsvp_approved", rsvp=rsvp, event=event)
+    notify.queue(session, to=rsvp.member, kind="rsvp_approved", now=now, rsvp_id=rsvp.id, event_id=event.id)
     return rsvp
 
 
@@ -133,7 +133,7 @@ def decline_rsvp(session: Session, *, actor: Member, rsvp_id: int, message: str 
     rsvp.message = message
     waitlist.log(session, rsvp, "declined", now, actor_id=actor.id, detail=message)
     session.flush()
-    notify.queue_mail(session, to=rsvp.member, template="rsvp_declined", rsvp=rsvp, event=event)
+    notify.queue(session, to=rsvp.member, kind="rsvp_declined", now=now, rsvp_id=rsvp.id, event_id=event.id)
     waitlist.move_line(session, event, now)
     return rsvp
 
@@ -155,7 +155,7 @@ def promote_rsvp(session: Session, *, actor: Member, rsvp_id: int, reason: str, 
     waitlist.seat(rsvp, now)
     waitlist.log(session, rsvp, "promoted_manually", now, actor_id=actor.id, detail=reason)
     session.flush()
-    waitlist.tell_promoted(session, [waitlist.Promotion(rsvp, RsvpStatus.going)])
+    waitlist.tell_promoted(session, [waitlist.Promotion(rsvp, RsvpStatus.going)], now)
     return rsvp
 
 

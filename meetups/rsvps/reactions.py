@@ -48,7 +48,9 @@ def on_event_cancelled(event: Event, *, session: Session, now: datetime, actor: 
         was = rsvp.status
         waitlist.unseat(rsvp, RsvpStatus.cancelled, now, reason="event_cancelled")
         waitlist.log(session, rsvp, "event_cancelled", now, actor_id=actor.id, detail=was.value)
-        notify.queue_mail(session, to=rsvp.member, template="event_cancelled", rsvp=rsvp, event=event)
+        notify.queue(
+            session, to=rsvp.member, kind="event_cancelled", now=now, rsvp_id=rsvp.id, event_id=event.id
+        )
     session.flush()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from meetups import errors
 from meetups.accounts.models import Member
 from meetups.events.models import Event, EventStatus, Series
+from meetups.notify import jobs
 from meetups.rsvps import service
 from meetups.rsvps.models import Rsvp, SeriesRsvp
 
@@ -74,6 +75,7 @@ def is_always_going(session: Session, series_id: int | None, member: Member | No
     )
 
 
+@jobs.every_minute("series")
 def apply_subscriptions(session: Session, *, now: datetime, series_id: int | None = None) -> int:
     """The periodic job (and the publish step): RSVP subscribers, in the order they subscribed, to occurrences
     whose RSVPs are open. Returns how many RSVPs it made."""

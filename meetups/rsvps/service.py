@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from meetups import errors
 from meetups.accounts.models import Member
 from meetups.events.models import Event, EventStatus, RsvpMode
+from meetups.notify import jobs
 from meetups.rsvps import questions, waitlist
 from meetups.rsvps.models import ACTIVE, Rsvp, RsvpStatus
 
@@ -186,6 +187,7 @@ def settle(session: Session, *, event_id: int, now: datetime) -> None:
         waitlist.move_line(session, lock_event(session, event_id), now)
 
 
+@jobs.every_minute("offers")
 def expire_all_offers(session: Session, *, now: datetime) -> int:
     """The periodic job: settle every event with an overdue offer. Returns how many events moved."""
     event_ids = list(

@@ -6,7 +6,6 @@ out the same seat or the same waitlist place.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from meetups.events.models import Event, EventStaff, WaitlistMode
 from meetups.notify import service as notify
+from meetups.rsvps import tickets
 from meetups.rsvps.models import SEATED, Rsvp, RsvpLog, RsvpStatus
 
 
@@ -22,10 +22,6 @@ from meetups.rsvps.models import SEATED, Rsvp, RsvpLog, RsvpStatus
 class Promotion:
     rsvp: Rsvp
     status: RsvpStatus  # going (auto) or offered
-
-
-def new_ticket_code() -> str:
-    return secrets.token_urlsafe(16)  # 128 bits, URL-safe, 22 characters: a short URL makes a small QR
 
 
 def _seat_exempt(event_ids: list[int]):
@@ -123,7 +119,7 @@ def log(
 def seat(rsvp: Rsvp, now: datetime) -> None:
     """Make the RSVP `going`, with a fresh ticket (a ticket voided earlier stays void)."""
     if rsvp.status is not RsvpStatus.going:
-        rsvp.ticket_code = new_ticket_code()
+        rsvp.ticket_code = tickets.new_code()
     rsvp.status, rsvp.offer_expires_at, rsvp.waitlist_rank = RsvpStatus.going, None, None
     rsvp.updated_at = now
 
@@ -208,12 +204,14 @@ def waitlist_counts(session: Session, event_ids: list[int]) -> dict[int, dict[st
     return counts
 
 
-def tell_promoted(session: Session, promotions: list[Promotion]) -> None:
+def tell_promoted(session: Session, promotions: list[Promotion], now: datetime) -> None:
     for p in promotions:
-        template = "rsvp_promoted" if p.status is RsvpStatus.going else "rsvp_offered"
-        notify.queue_mail(session, to=p.rsvp.member, template=template, rsvp=p.rsvp, event=p.rsvp.event)
+        kind = "rsvp_promoted" if p.status is RsvpStatus.going else "rsvp_offered"
+        notify.queue(
+            session, to=p.rsvp.member, kind=kind, now=now, rsvp_id=p.rsvp.id, event_id=p.rsvp.event_id
+        )
 
 
 def move_line(session: Session, event: Event, now: datetime) -> None:
     """After anything that may free seats: promote (or offer) and tell those who moved up."""
-    tell_promoted(session, promote(session, event, now))
+    tell_promoted(session, promote(session, event, now), now)

@@ -8,8 +8,8 @@ import time
 import pytest
 import requests
 
+from harness.servers import create_schema, fresh_database, gunicorn
 from meetups import config, ratelimits
-from tests.servers import create_schema, fresh_database, gunicorn
 
 
 def _count_up(path: str, times: int, start) -> None:

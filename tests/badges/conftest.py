@@ -16,7 +16,7 @@ from meetups.badges import sheets
 from meetups.events.models import Event, StaffRole
 from meetups.notify import jobs
 from meetups.rsvps.models import Question, QuestionKind, Rsvp, RsvpStatus
-from meetups.rsvps.waitlist import new_ticket_code
+from meetups.rsvps.tickets import new_code as new_ticket_code
 from tests.factories import BASE_TIME, make_community, make_event, make_member, make_staff
 
 NAMES = {

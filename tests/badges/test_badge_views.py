@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from meetups.badges import service
 from meetups.badges.models import BadgeJob, BadgePrint, JobStatus
-from meetups.checkin.tickets import ticket_url
 from meetups.events.models import StaffRole
 from meetups.extensions import db
 from meetups.rsvps.models import RsvpStatus
@@ -138,7 +137,7 @@ def test_organiser_downloads_everyone_going_with_scannable_tickets(
         party.rsvps
     )  # the volunteer (staff, no RSVP) has no QR
     assert all(
-        url == ticket_url(r.ticket_code, BASE)
+        url == f"{BASE}/t/{r.ticket_code}"
         for url, r in zip(
             _urls(party.rsvps), sorted(party.rsvps, key=lambda r: f"{BASE}/t/{r.ticket_code}"), strict=True
         )

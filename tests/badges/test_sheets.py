@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from meetups.badges import sheets
-from meetups.checkin.tickets import make_qr
+from meetups.rsvps.tickets import make_qr
 from tests.badges.conftest import NAMES, decode_pages, page_count, pdf_text, squeeze, word_boxes
 
 BASE = "http://meetups.test"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from meetups import clock, create_app, demo
+from meetups import clock, create_app, demo, web
 from meetups.extensions import db
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,6 +36,7 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url
+    web.install_site(app)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield url, app

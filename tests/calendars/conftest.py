@@ -68,12 +68,5 @@ def _fresh_caches():
     service.clear_caches()
 
 
-@pytest.fixture
-def ctx(app, session, now):
-    """Services render mail and messages in a language: they need a request context."""
-    with app.test_request_context():
-        yield
-
-
 def events_by_uid(calendar: Calendar) -> dict:
     return {str(component["UID"]): component for component in calendar.walk("VEVENT")}

@@ -61,7 +61,7 @@ def test_an_unchanged_community_feed_answers_304_from_one_query(
     assert client.get(path, headers={"If-None-Match": 'W/"other"'}).status_code == 200
 
 
-def test_any_change_gives_a_new_etag(client, session, now, community_with_events, ctx):
+def test_any_change_gives_a_new_etag(client, session, now, community_with_events):
     organiser = make_member(session, is_admin=True)
     path = f"/c/{community_with_events.slug}/calendar.ics"
     etag = client.get(path).headers["ETag"]
@@ -103,7 +103,7 @@ def test_repeated_and_cold_builds_take_a_fixed_number_of_queries(client, session
     assert len({row.event_id for row in rows}) >= 21
 
 
-def test_a_stale_cached_entry_is_never_served(client, session, now, ctx):
+def test_a_stale_cached_entry_is_never_served(client, session, now):
     organiser = make_member(session, is_admin=True)
     event = make_event(session, title="Before")
     path = f"/c/{event.community.slug}/calendar.ics"
@@ -132,21 +132,19 @@ def test_gzip_when_asked(client, session, now, community_with_events):
     assert "Content-Encoding" not in client.get(path, headers={"Accept-Encoding": "gzip;q=0"}).headers
 
 
-def test_event_and_personal_feeds_answer_304_too(app, client, session, now):
+def test_event_and_personal_feeds_answer_304_too(site, client, session, now):
     event = make_event(session)
     me = make_member(session)
-    with app.test_request_context():
-        personal = links.calendar_url(session, me).removeprefix("http://meetups.test")
+    personal = links.calendar_url(session, me, site=site).removeprefix("http://meetups.test")
     for path in (f"/e/{event.id}/event.ics", personal):
         first = client.get(path)
         assert first.status_code == 200
         assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
 
-def test_personal_feeds_stay_private_and_unindexed(app, client, session, now):
+def test_personal_feeds_stay_private_and_unindexed(site, client, session, now):
     me = make_member(session)
-    with app.test_request_context():
-        path = links.calendar_url(session, me).removeprefix("http://meetups.test")
+    path = links.calendar_url(session, me, site=site).removeprefix("http://meetups.test")
 
     response = client.get(path)
 

@@ -24,10 +24,9 @@ def uid(event) -> str:
 
 
 @pytest.fixture
-def my_url(app, session):
+def my_url(session, site):
     def _url(member) -> str:
-        with app.test_request_context():
-            url = links.calendar_url(session, member)
+        url = links.calendar_url(session, member, site=site)
         assert url.startswith("http://meetups.test/calendar/") and url.endswith(".ics")
         return url.removeprefix("http://meetups.test")
 
@@ -35,7 +34,7 @@ def my_url(app, session):
 
 
 @pytest.fixture
-def scene(session, now, ctx):
+def scene(session, now):
     """Me, another member, and events where I am going, waitlisted, pending, offered a seat, cancelled."""
     me, other = (
         make_member(session, name="Mia Me"),
@@ -113,7 +112,7 @@ def test_my_feed_says_nothing_about_other_members(client, session, now, scene, m
     assert all(view.rsvp.ticket_code not in body for view in others if view.rsvp.ticket_code)
 
 
-def test_a_held_seat_is_tentative_and_says_until_when(client, session, now, ctx, my_url):
+def test_a_held_seat_is_tentative_and_says_until_when(client, session, now, my_url):
     from meetups.rsvps.models import Rsvp
 
     me = make_member(session)
@@ -137,7 +136,7 @@ def test_a_held_seat_is_tentative_and_says_until_when(client, session, now, ctx,
     assert "A seat is held for you until Mon 1 Apr 2030, 19:00." in entry["DESCRIPTION"]
 
 
-def test_past_events_i_went_to_stay_for_90_days_but_old_waitlists_go(client, session, now, ctx, my_url):
+def test_past_events_i_went_to_stay_for_90_days_but_old_waitlists_go(client, session, now, my_url):
     from meetups.rsvps.models import Rsvp
 
     me = make_member(session)
@@ -167,7 +166,7 @@ def test_past_events_i_went_to_stay_for_90_days_but_old_waitlists_go(client, ses
     assert set(listed) == {uid(went)}
 
 
-def test_community_events_join_my_feed_when_i_ask(client, session, now, ctx, my_url, login):
+def test_community_events_join_my_feed_when_i_ask(client, session, now, my_url, login):
     me = make_member(session)
     mine, other = make_community(session), make_community(session)
     join(session, mine, me)
@@ -243,7 +242,7 @@ def test_my_feed_is_in_my_language(client, session, now, my_url, app):
     assert f"X-WR-CALNAME:{expected}".encode() in client.get(my_url(me)).data
 
 
-def test_my_feed_takes_a_fixed_number_of_queries(app, client, session, now, ctx, my_url):
+def test_my_feed_takes_a_fixed_number_of_queries(app, client, session, now, my_url):
     import sqlalchemy
 
     from meetups.extensions import db
@@ -274,7 +273,7 @@ def test_my_feed_takes_a_fixed_number_of_queries(app, client, session, now, ctx,
     assert queries() == few
 
 
-def test_a_waitlist_place_moving_is_a_new_feed_even_for_if_modified_since(client, session, now, ctx, my_url):
+def test_a_waitlist_place_moving_is_a_new_feed_even_for_if_modified_since(client, session, now, my_url):
     me, ahead = make_member(session), make_member(session)
     full = make_event(session, capacity=1, title="Full")
     rsvps.save_rsvp(session, event_id=full.id, member=make_member(session), now=now)

@@ -146,7 +146,7 @@ def test_an_empty_community_feed_is_still_a_calendar(client, session, now, icalj
     assert icaljs(body)["events"] == []
 
 
-def test_moving_and_cancelling_raise_sequence_and_keep_the_uid(app, client, session, now, ctx, icaljs):
+def test_moving_and_cancelling_raise_sequence_and_keep_the_uid(app, client, session, now, icaljs):
     organiser = make_member(session)
     community = make_community(session, organiser=organiser)
     event = make_event(session, community=community, starts_at=EVENING)
@@ -194,7 +194,7 @@ def test_moving_and_cancelling_raise_sequence_and_keep_the_uid(app, client, sess
 
 
 @pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Australia/Sydney"])
-def test_a_weekly_series_across_dst_is_read_at_the_right_instants(client, session, now, ctx, icaljs, zone):
+def test_a_weekly_series_across_dst_is_read_at_the_right_instants(client, session, now, icaljs, zone):
     organiser = make_member(session)
     community = make_community(session, organiser=organiser)
     # 19:00 on the venue's clock, weekly for 12 weeks from early March: crosses the spring change in Europe

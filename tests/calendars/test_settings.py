@@ -61,27 +61,23 @@ def test_the_me_actions_need_the_csrf_token(csrf_client, session, now, path):
     assert settings_of(session, me) is None
 
 
-def test_the_setting_and_the_reset_each_change_only_their_part(client, session, now, login, app):
+def test_the_setting_and_the_reset_each_change_only_their_part(client, session, now, login, site):
     me = make_member(session)
     login(me)
-    with app.test_request_context():
-        first = links.calendar_url(session, me)
+    first = links.calendar_url(session, me, site=site)
 
     client.post("/me/calendar/settings", data={"include_community_events": "y"})
-    with app.test_request_context():
-        assert links.calendar_url(session, me) == first  # the setting keeps the link
+    assert links.calendar_url(session, me, site=site) == first  # the setting keeps the link
     assert settings_of(session, me).include_community_events is True
 
     client.post("/me/calendar/reset")
-    with app.test_request_context():
-        assert links.calendar_url(session, me) != first
+    assert links.calendar_url(session, me, site=site) != first
     assert settings_of(session, me).include_community_events is True  # and the reset keeps the setting
 
 
-def test_reading_my_link_writes_nothing(app, session, now):
+def test_reading_my_link_writes_nothing(session, now, site):
     me = make_member(session)
-    with app.test_request_context():
-        assert links.calendar_url(session, me) == links.calendar_url(session, me)
+    assert links.calendar_url(session, me, site=site) == links.calendar_url(session, me, site=site)
     assert settings_of(session, me) is None
 
 
@@ -176,10 +172,9 @@ def test_no_add_to_calendar_for_drafts_or_cancelled_events(app, session, now, st
     assert "calendar" not in render(app, '{% include "calendars/_add_to_calendar.html" %}', event=event)
 
 
-def test_my_feed_section(app, session, now):
+def test_my_feed_section(app, session, now, site):
     me = make_member(session)
-    with app.test_request_context():
-        url = links.calendar_url(session, me)
+    url = links.calendar_url(session, me, site=site)
 
     page = render(app, '{% include "calendars/_my_feed.html" %}', member=me)
 

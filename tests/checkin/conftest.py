@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from meetups import clock, create_app
+from meetups import clock, create_app, web
 from meetups.checkin import service as checkin
-from meetups.checkin.tickets import ticket_url
 from meetups.events.models import StaffRole
 from meetups.extensions import db
 from meetups.rsvps.models import Rsvp, RsvpStatus
-from meetups.rsvps.waitlist import new_ticket_code
+from meetups.rsvps.tickets import new_code as new_ticket_code
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, browser, live_server, screenshots  # noqa: F401
 from tests.factories import PASSWORD, make_event, make_member, make_staff
 
@@ -99,7 +98,7 @@ def make_door(
             )
             session.add(rsvp)
             session.flush()
-            tickets.append(Ticket(rsvp.ticket_code, name, rsvp.id, ticket_url(rsvp.ticket_code, base_url)))
+            tickets.append(Ticket(rsvp.ticket_code, name, rsvp.id, f"{base_url}/t/{rsvp.ticket_code}"))
         door = Door(base_url, event.id, organiser.email, organiser.name, token, tickets)
         session.commit()
     return door
@@ -151,6 +150,7 @@ class ThreadServer:
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.app.config["BASE_URL"] = self.url
+        web.install_site(self.app)
         self.thread = threading.Thread(target=self.server.serve_forever, name="door-server", daemon=True)
         self.thread.start()
         self.running = True

@@ -4,9 +4,9 @@ import pytest
 
 from meetups.accounts import service as accounts
 from meetups.checkin.models import CheckIn, Scan
-from meetups.checkin.service import code_hash
 from meetups.events.models import StaffRole
 from meetups.rsvps.models import Rsvp, RsvpStatus
+from meetups.rsvps.tickets import code_hash
 from tests.factories import make_event, make_member, make_staff
 
 

@@ -9,10 +9,10 @@ import requests
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from harness.servers import create_schema, fresh_database, gunicorn, seed_door
 from meetups.accounts.models import Member
 from meetups.checkin.models import CheckIn
 from meetups.rsvps.models import Rsvp
-from tests.servers import create_schema, fresh_database, gunicorn, seed_door
 
 pytestmark = pytest.mark.slow
 TICKETS = 30

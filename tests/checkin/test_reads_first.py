@@ -9,10 +9,10 @@ from flask import g
 from sqlalchemy import event as sa_event
 from sqlalchemy import update
 
+from harness.servers import create_schema, seed_door
 from meetups import create_app
 from meetups.accounts.models import ApiToken, Member
 from meetups.extensions import begin_write, db
-from tests.servers import create_schema, seed_door
 
 
 @pytest.fixture

@@ -4,14 +4,7 @@ from tests.factories import make_community, make_event, make_member
 
 
 @pytest.fixture
-def ctx(app, session, now):
-    """Services render mail in the member's language: they need a request context."""
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
-def event_factory(session, ctx):
+def event_factory(session, now):
     def _make(**overrides):
         return make_event(
             session, community=overrides.pop("community", None) or make_community(session), **overrides

@@ -9,12 +9,12 @@ import requests
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from harness.servers import create_schema, fresh_database, gunicorn
 from meetups.accounts import service as accounts
 from meetups.accounts.models import Member
 from meetups.communities.models import Community
 from meetups.events.models import Event, EventStatus
 from meetups.rsvps.models import Rsvp, RsvpStatus
-from tests.servers import create_schema, fresh_database, gunicorn
 
 pytestmark = pytest.mark.slow
 CAPACITY, PEOPLE = 10, 60

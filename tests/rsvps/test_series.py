@@ -20,7 +20,7 @@ def local_times(occurrences):
     return [e.local_starts_at.strftime("%Y-%m-%d %H:%M %a") for e in occurrences]
 
 
-def test_weekly_series_keeps_wall_clock_time_across_dst(session, now, organiser, ctx):
+def test_weekly_series_keeps_wall_clock_time_across_dst(session, now, organiser):
     # 19:00 in Berlin on Tuesday 19 March 2030; clocks go forward on 31 March
     first = make_event(session, starts_at=datetime(2030, 3, 19, 18, 0, tzinfo=UTC))
     created = series.repeat_event(session, event=first, actor=organiser, frequency="weekly", count=4, now=now)
@@ -35,7 +35,7 @@ def test_weekly_series_keeps_wall_clock_time_across_dst(session, now, organiser,
     assert {e.series_id for e in created} == {first.series_id}
 
 
-def test_biweekly_until_a_date(session, now, organiser, ctx):
+def test_biweekly_until_a_date(session, now, organiser):
     first = make_event(session, starts_at=datetime(2030, 5, 6, 16, 0, tzinfo=UTC))
     created = series.repeat_event(
         session, event=first, actor=organiser, frequency="biweekly", until=date(2030, 6, 17), now=now
@@ -47,7 +47,7 @@ def test_biweekly_until_a_date(session, now, organiser, ctx):
     ]
 
 
-def test_monthly_on_the_nth_weekday(session, now, organiser, ctx):
+def test_monthly_on_the_nth_weekday(session, now, organiser):
     # the 2nd Tuesday of May 2030 is the 14th
     first = make_event(
         session, starts_at=datetime(2030, 5, 14, 16, 0, tzinfo=UTC), timezone="America/New_York"
@@ -63,7 +63,7 @@ def test_monthly_on_the_nth_weekday(session, now, organiser, ctx):
     assert {e.local_starts_at.strftime("%H:%M") for e in created} == {"12:00"}
 
 
-def test_monthly_fifth_weekday_means_the_last(session, now, organiser, ctx):
+def test_monthly_fifth_weekday_means_the_last(session, now, organiser):
     first = make_event(session, starts_at=datetime(2030, 5, 31, 16, 0, tzinfo=UTC))  # last Friday of May
     created = series.repeat_event(
         session, event=first, actor=organiser, frequency="monthly", count=3, now=now
@@ -82,14 +82,14 @@ def test_monthly_fifth_weekday_means_the_last(session, now, organiser, ctx):
         ({"frequency": "weekly", "until": date(2020, 1, 1)}, errors.InvalidInput),
     ],
 )
-def test_bad_rules_are_refused(session, now, organiser, ctx, kwargs, error):
+def test_bad_rules_are_refused(session, now, organiser, kwargs, error):
     first = make_event(session)
     with pytest.raises(error):
         series.repeat_event(session, event=first, actor=organiser, now=now, **kwargs)
     assert first.series_id is None
 
 
-def test_a_member_cannot_repeat_an_event(session, now, ctx):
+def test_a_member_cannot_repeat_an_event(session, now):
     with pytest.raises(errors.PermissionDenied):
         series.repeat_event(
             session,
@@ -101,7 +101,7 @@ def test_a_member_cannot_repeat_an_event(session, now, ctx):
         )
 
 
-def test_edit_this_and_following_moves_later_occurrences_only(session, now, organiser, ctx):
+def test_edit_this_and_following_moves_later_occurrences_only(session, now, organiser):
     first = make_event(session, starts_at=datetime(2030, 4, 9, 17, 0, tzinfo=UTC))  # 19:00 Berlin
     created = series.repeat_event(session, event=first, actor=organiser, frequency="weekly", count=4, now=now)
     second = created[0]
@@ -119,7 +119,7 @@ def test_edit_this_and_following_moves_later_occurrences_only(session, now, orga
     assert all(e.sequence == 1 for e in created)
 
 
-def test_always_going_rsvps_to_open_occurrences_and_later_published_ones(session, now, organiser, ctx):
+def test_always_going_rsvps_to_open_occurrences_and_later_published_ones(session, now, organiser):
     first = make_event(session, starts_at=now + timedelta(days=2), capacity=1, status=EventStatus.draft)
     created = series.repeat_event(session, event=first, actor=organiser, frequency="weekly", count=3, now=now)
     events.publish_event(session, event=first, actor=organiser, now=now)
@@ -137,7 +137,7 @@ def test_always_going_rsvps_to_open_occurrences_and_later_published_ones(session
     }  # capacity respected, in order
 
 
-def test_always_going_respects_a_cancelled_date(session, now, organiser, ctx):
+def test_always_going_respects_a_cancelled_date(session, now, organiser):
     from meetups.rsvps import service
 
     first = make_event(session, starts_at=now + timedelta(days=2))
@@ -148,7 +148,7 @@ def test_always_going_respects_a_cancelled_date(session, now, organiser, ctx):
     assert series_rsvps.apply_subscriptions(session, now=now) == 0
 
 
-def test_series_over_the_api(client, session, now, ctx):
+def test_series_over_the_api(client, session, now):
     from meetups.accounts import service as accounts
 
     organiser = make_member(session, is_admin=True)

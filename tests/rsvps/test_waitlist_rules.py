@@ -72,7 +72,7 @@ def test_guest_increase_that_does_not_fit_is_refused_or_joins_waitlist(session, 
     assert mine.status is RsvpStatus.waitlisted and mine.guests == 2 and mine.valid_ticket_code is None
 
 
-def test_capacity_increase_promotes(session, now, event_factory, members, ctx):
+def test_capacity_increase_promotes(session, now, event_factory, members):
     event = event_factory(capacity=1)
     org = make_member(session, is_admin=True)
     a, b, c = members(3)
@@ -281,17 +281,26 @@ def test_cancel_voids_ticket_and_rersvp_gets_a_new_one(session, now, event_facto
 
 
 def test_promoted_member_is_told_after_commit(session, now, event_factory, members, outbox):
+    from meetups.notify.models import Message
+
     event = event_factory(capacity=1)
     a, b = members(2)
     rsvp(session, event, a, now)
     rsvp(session, event, b, now)
-    service.cancel_rsvp(session, event_id=event.id, member=a, now=now)
-    assert outbox == []
     session.commit()
+    with session.begin_nested() as attempt:  # an action that is rolled back mails nobody
+        service.cancel_rsvp(session, event_id=event.id, member=a, now=now)
+        assert session.query(Message).filter_by(kind="rsvp_promoted").count() == 1
+        attempt.rollback()
+    assert outbox.deliver() == [] and session.query(Message).count() == 0
+    service.cancel_rsvp(session, event_id=event.id, member=a, now=now)
+    session.commit()
+    outbox.deliver()
     assert [m.to for m in outbox] == [b.email]
     assert "You're in" in outbox[0].subject
     promoted = session.query(Rsvp).filter_by(member_id=b.id).one()
     assert f"http://meetups.test/t/{promoted.ticket_code}" in outbox[0].body
+    assert f"http://meetups.test/e/{event.id}" in outbox[0].body
 
 
 def test_making_an_attendee_staff_frees_their_seat_unless_they_take_one(session, now, event_factory, members):

@@ -21,8 +21,6 @@ class DomainError(Exception):
     """`code` is a contract: clients and tests match on it, never on the message."""
 
     code, status = "domain_error", 400
-    #: most refusals undo everything; a few record a fact on the way (an offer that expired) and keep it
-    keep_changes = False
 
     def __init__(self, message: str, **details: object) -> None:
         super().__init__(message)
@@ -126,16 +124,10 @@ def _rollback() -> None:
     db.session.rollback()
 
 
-def _commit() -> None:
-    from meetups.extensions import db
-
-    db.session.commit()
-
-
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError):
-        _commit() if err.keep_changes else _rollback()  # a refused action leaves nothing behind
+        _rollback()  # a refused action leaves nothing behind
         if is_api_request():
             return json_error(err.code, err.message, err.status, **err.details)
         if err.status == 401:
@@ -235,7 +227,6 @@ class InvalidAnswer(DomainError):
 
 class OfferExpired(DomainError):
     code, status = "offer_expired", 409
-    keep_changes = True  # the expiry is a fact worth saving even though the claim is refused
 
 
 class RsvpDeclined(DomainError):

@@ -28,6 +28,16 @@ class WaitlistMode(enum.StrEnum):
     offer = "offer"
 
 
+class RsvpWindow(enum.StrEnum):
+    """Where an event stands for RSVPs: the one definition the rules, the pages and the API share."""
+
+    draft = "draft"
+    cancelled = "cancelled"
+    not_open_yet = "not_open_yet"
+    open = "open"
+    closed = "closed"  # past rsvp_closes_at (by default the start)
+
+
 class StaffRole(enum.StrEnum):
     organiser = "organiser"
     volunteer = "volunteer"
@@ -143,9 +153,17 @@ class Event(db.Model):
     def checkin_opens(self) -> datetime:
         return self.checkin_opens_at or self.starts_at - timedelta(hours=2)
 
+    def rsvp_window(self, now: datetime) -> RsvpWindow:
+        if self.status is EventStatus.draft:
+            return RsvpWindow.draft
+        if self.is_cancelled:
+            return RsvpWindow.cancelled
+        if self.rsvp_opens_at is not None and now < self.rsvp_opens_at:
+            return RsvpWindow.not_open_yet
+        return RsvpWindow.open if now < self.rsvp_closes() else RsvpWindow.closed
+
     def is_rsvp_open(self, now: datetime) -> bool:
-        opens = self.rsvp_opens_at
-        return self.is_published and (opens is None or opens <= now) and now < self.rsvp_closes()
+        return self.rsvp_window(now) is RsvpWindow.open
 
 
 class EventStaff(db.Model):

@@ -20,22 +20,11 @@ from meetups.events.models import Event, EventStatus, Frequency, Series
 
 MAX_OCCURRENCES = 52
 LONGEST_SERIES = timedelta(days=2 * 366)
-#: copied from the first event to each occurrence; times are handled separately
+#: copied from the first event to each occurrence: what organisers set, but the moments (each date has its
+#: own, at the same wall-clock time), and what the event belongs to
 COPIED = (
+    *(name for name in events.EDITABLE if name not in events.DATETIME_FIELDS),
     "community_id",
-    "title",
-    "description",
-    "timezone",
-    "venue_name",
-    "venue_address",
-    "online_url",
-    "capacity",
-    "max_guests",
-    "rsvp_mode",
-    "waitlist_mode",
-    "offer_hours",
-    "offer_cutover_hours",
-    "late_offer_hours",
     "status",
     "created_by_id",
 )

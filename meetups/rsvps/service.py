@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from meetups import errors
 from meetups.accounts.models import Member
-from meetups.events.models import Event, EventStatus, RsvpMode
+from meetups.events.models import Event, EventStatus, RsvpMode, RsvpWindow
 from meetups.notify import jobs
 from meetups.rsvps import questions, waitlist
 from meetups.rsvps.models import ACTIVE, Rsvp, RsvpStatus
@@ -36,13 +36,14 @@ def lock_event(session: Session, event_id: int) -> Event:
 
 
 def _ensure_can_rsvp(event: Event, now: datetime) -> None:
-    if event.is_cancelled:
+    window = event.rsvp_window(now)
+    if window is RsvpWindow.cancelled:
         raise errors.EventCancelled(_("This event was cancelled."))
-    if event.rsvp_opens_at is not None and now < event.rsvp_opens_at:
+    if window is RsvpWindow.not_open_yet:
         raise errors.RsvpNotOpen(
             _("RSVPs for this event have not opened yet."), opens_at=event.rsvp_opens_at.isoformat()
         )
-    if now >= event.rsvp_closes():
+    if window is not RsvpWindow.open:
         raise errors.RsvpClosed(_("RSVPs for this event are closed."))
 
 
@@ -128,8 +129,8 @@ def _change(
 ) -> Rsvp:
     if rsvp.status is RsvpStatus.offered:
         if rsvp.offer_expires_at is not None and rsvp.offer_expires_at <= now:
-            waitlist.expire_offers(session, event, now)
-            waitlist.move_line(session, event, now)
+            # refused, and nothing written: the expiry is the periodic job's (or the next page view's), which
+            # passes the seat on; every other RSVP at this event already expires overdue offers first
             raise errors.OfferExpired(_("Sorry, the seat we held for you was passed on: the offer expired."))
         if not fits(session, event, rsvp.member_id, guests, holding=rsvp.guests):
             raise errors.NotEnoughSeats(_("The seats held for you cannot take a larger party."))

@@ -197,7 +197,7 @@ def test_staff_endpoints_refuse_others(client, session, now, bearer, method, pat
     assert session.get(Rsvp, rsvp.id).status == "pending"
 
 
-def test_offer_claim_after_expiry_is_refused_but_the_expiry_sticks(client, session, now, bearer, monkeypatch):
+def test_offer_claim_after_expiry_is_refused_and_the_seat_passes_on(client, session, now, bearer, monkeypatch):
     from meetups import clock
     from meetups.events.models import WaitlistMode
 
@@ -209,6 +209,7 @@ def test_offer_claim_after_expiry_is_refused_but_the_expiry_sticks(client, sessi
     monkeypatch.setattr(clock, "now", lambda: now + timedelta(hours=2))
     response = client.post(f"/api/v1/events/{event.id}/rsvp", json={}, headers=bearer(b))
     assert response.status_code == 409 and response.json["error"]["code"] == "offer_expired"
+    assert client.get(f"/e/{event.id}").status_code == 200  # the next look at the event passes it on
     rsvp = session.query(Rsvp).filter_by(member_id=b.id).one()
     session.refresh(rsvp)
     assert rsvp.status == "cancelled" and rsvp.end_reason == "offer_expired"

@@ -113,6 +113,7 @@ def test_offer_mode_holds_the_seat_and_expiry_passes_it_on(session, now, event_f
     later = now + timedelta(hours=13)
     with pytest.raises(errors.OfferExpired):
         rsvp(session, event, b, later)
+    service.settle(session, event_id=event.id, now=later)  # the periodic job, or the next page view
     assert rb.status is RsvpStatus.cancelled and rb.end_reason == "offer_expired"
     assert rc.status is RsvpStatus.offered
 

@@ -4,14 +4,14 @@ from typing import Any
 
 from apiflask import APIBlueprint
 from flask import request
-from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from meetups import api, clock, errors
-from meetups.checkin import door_log, service
+from meetups import api, clock, web
+from meetups.checkin import door, door_log, service
+from meetups.checkin.door import Scanner
 from meetups.checkin.models import ScanResult
-from meetups.checkin.service import Outcome, Scanner
+from meetups.checkin.service import Outcome
 from meetups.extensions import db, reads_first
 from meetups.rsvps import tickets
 
@@ -143,20 +143,16 @@ class SearchOut(BaseModel):
 DOOR_ERRORS = {401: "login_required", 403: "forbidden", 404: "not_found"}
 
 
-def current_scanner() -> Scanner:
+def current_scanner(event_id: int | None) -> Scanner:
     """A door link (X-Door-Token header) or the logged-in member (session or Bearer token)."""
-    device = (request.headers.get("X-Scanner-Device") or request.user_agent.string or "")[:100]
-    token = request.headers.get(DOOR_HEADER)
-    if token:
-        link = service.get_door_link(db.session, token)
-        if link is None or not link.is_valid(clock.now()):
-            raise errors.LoginRequired(
-                _("This door link has expired or was revoked. Ask an organiser for a new one.")
-            )
-        return Scanner(door_link=link, device=device)
-    if not current_user.is_authenticated:
-        raise errors.LoginRequired(_("Log in, or open the door link an organiser gave you."))
-    return Scanner(member=current_user, device=device)
+    return door.identify_scanner(
+        db.session,
+        event_id=event_id,
+        door_token=request.headers.get(DOOR_HEADER),
+        member=web.me(),
+        device=(request.headers.get("X-Scanner-Device") or request.user_agent.string or "")[:100],
+        now=clock.now(),
+    )
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
@@ -202,7 +198,7 @@ def check_in(event_id: int, body: ScanIn):
     outcome = service.check_in(
         db.session,
         event_id=event_id,
-        scanner=current_scanner(),
+        scanner=current_scanner(event_id),
         text=body.code,
         rsvp_id=body.rsvp_id,
         client_scan_id=body.client_scan_id,
@@ -227,7 +223,7 @@ def check_in_batch(event_id: int, body: BatchIn):
     outcomes = service.check_in_batch(
         db.session,
         event_id=event_id,
-        scanner=current_scanner(),
+        scanner=current_scanner(event_id),
         items=[item.model_dump() for item in body.checkins],
         now=clock.now(),
     )
@@ -244,7 +240,7 @@ def check_in_batch(event_id: int, body: BatchIn):
 )
 def undo(checkin_id: int):
     checkin = service.undo_checkin(
-        db.session, checkin_id=checkin_id, scanner=current_scanner(), now=clock.now()
+        db.session, checkin_id=checkin_id, scanner=current_scanner(None), now=clock.now()
     )
     db.session.commit()
     return {"checkin": {"id": checkin.id, "undone_at": checkin.undone_at.isoformat()}}
@@ -259,7 +255,9 @@ def undo(checkin_id: int):
     responses=DOOR_ERRORS,
 )
 def checkin_list(event_id: int):
-    event = service.get_scannable_event(db.session, event_id, current_scanner(), clock.now())
+    event, listed = service.get_checkin_list(
+        db.session, event_id=event_id, scanner=current_scanner(event_id), now=clock.now()
+    )
     return {
         "event": {
             "id": event.id,
@@ -268,7 +266,7 @@ def checkin_list(event_id: int):
             "status": event.status.value,
         },
         "generated_at": clock.now().isoformat(),
-        "tickets": service.checkin_list(db.session, event=event),
+        "tickets": listed,
     }
 
 
@@ -281,8 +279,9 @@ def checkin_list(event_id: int):
     responses=DOOR_ERRORS,
 )
 def stats(event_id: int):
-    event = service.get_scannable_event(db.session, event_id, current_scanner(), clock.now())
-    return service.stats(db.session, event=event)
+    return service.get_stats(
+        db.session, event_id=event_id, scanner=current_scanner(event_id), now=clock.now()
+    )
 
 
 @bp.get("/events/<int:event_id>/checkin-search")
@@ -295,8 +294,13 @@ def stats(event_id: int):
     responses=DOOR_ERRORS,
 )
 def search(event_id: int):
-    event = service.get_scannable_event(db.session, event_id, current_scanner(), clock.now())
-    found = service.search_attendees(db.session, event=event, query=request.args.get("q", ""))
+    found = service.search_attendees(
+        db.session,
+        event_id=event_id,
+        scanner=current_scanner(event_id),
+        query=request.args.get("q", ""),
+        now=clock.now(),
+    )
     return {
         "attendees": [
             {

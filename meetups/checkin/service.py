@@ -1,8 +1,8 @@
-"""The door: who may scan, what a scan answers, offline batches, undo, door links and live numbers."""
+"""Scanning at the door: what a scan answers, offline batches, undo, and what scanners read (the offline
+list, the name search, live numbers). Who may scan, and door links, are in checkin.door."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections import Counter
@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from meetups import errors
 from meetups.accounts.models import Member
+from meetups.checkin.door import Scanner, ensure_can_check_in, get_scannable_event
 from meetups.checkin.models import CheckIn, DoorLink, Scan, ScanResult
-from meetups.events import service as events
-from meetups.events.models import Event, EventStatus
+from meetups.events.models import Event
 from meetups.extensions import begin_write
 from meetups.rsvps import tickets
 from meetups.rsvps.models import Rsvp, RsvpStatus
@@ -30,16 +30,6 @@ CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 CLOCK_SKEW = timedelta(minutes=5)
 OLDEST_OFFLINE_SCAN = timedelta(days=3)
 MAX_BATCH = 500
-DOOR_LINK_GRACE = timedelta(hours=2)
-
-
-@dataclass(frozen=True)
-class Scanner:
-    """Who is at the door: a member with check-in rights, or a door link's holder."""
-
-    member: Member | None = None
-    door_link: DoorLink | None = None
-    device: str = ""
 
 
 @dataclass
@@ -80,25 +70,6 @@ class Ticket:
         if self.code is not None:
             return f"ticket {self.code[:6]}…"
         return str(text or "")[:80]
-
-
-# Who may scan
-
-
-def ensure_can_check_in(session: Session, scanner: Scanner, event: Event, now: datetime) -> None:
-    if scanner.door_link is not None:
-        if scanner.door_link.event_id != event.id or not scanner.door_link.is_valid(now):
-            raise errors.PermissionDenied(_("This door link is not valid for this event any more."))
-        return
-    events.ensure_can(session, scanner.member, event, "check_in")
-
-
-def get_scannable_event(session: Session, event_id: int, scanner: Scanner, now: datetime) -> Event:
-    event = session.get(Event, event_id)
-    if event is None or event.status is EventStatus.draft:
-        raise errors.NotFound(_("There is no such event."))
-    ensure_can_check_in(session, scanner, event, now)
-    return event
 
 
 # Scanning
@@ -346,9 +317,12 @@ def undo_checkin(session: Session, *, checkin_id: int, scanner: Scanner, now: da
 # What scanners read
 
 
-def checkin_list(session: Session, *, event: Event) -> list[dict[str, Any]]:
+def get_checkin_list(
+    session: Session, *, event_id: int, scanner: Scanner, now: datetime
+) -> tuple[Event, list[dict[str, Any]]]:
     """The minimum an offline scanner needs to decide alone: hashed codes, names, status, guests, arrival
     (and who admitted them, for the amber answer)."""
+    event = get_scannable_event(session, event_id, scanner, now)
     scanner = aliased(Member)
     rows = session.execute(
         select(
@@ -368,7 +342,7 @@ def checkin_list(session: Session, *, event: Event) -> list[dict[str, Any]]:
         .outerjoin(DoorLink, DoorLink.id == CheckIn.door_link_id)
         .where(Rsvp.event_id == event.id, Rsvp.ticket_code.is_not(None))
     )
-    return [
+    return event, [
         {
             "h": tickets.code_hash(code),
             "rsvp_id": rsvp_id,
@@ -384,9 +358,12 @@ def checkin_list(session: Session, *, event: Event) -> list[dict[str, Any]]:
     ]
 
 
-def search_attendees(session: Session, *, event: Event, query: str, limit: int = 20) -> list[Rsvp]:
+def search_attendees(
+    session: Session, *, event_id: int, scanner: Scanner, query: str, now: datetime, limit: int = 20
+) -> list[Rsvp]:
     """Name or email search for when a QR will not scan. The door admits what it finds by RSVP id: its
     answers carry no ticket codes, like the offline list."""
+    event = get_scannable_event(session, event_id, scanner, now)
     query = (query or "").strip().lower()[:100]
     if len(query) < 2:
         return []
@@ -407,8 +384,9 @@ def search_attendees(session: Session, *, event: Event, query: str, limit: int =
     )
 
 
-def stats(session: Session, *, event: Event) -> dict[str, Any]:
+def get_stats(session: Session, *, event_id: int, scanner: Scanner, now: datetime) -> dict[str, Any]:
     """Checked in / expected, in people (members and guests), and arrivals per 15 minutes."""
+    event = get_scannable_event(session, event_id, scanner, now)
     expected = (
         session.scalar(
             select(func.coalesce(func.sum(Rsvp.guests + 1), 0)).where(
@@ -431,66 +409,3 @@ def stats(session: Session, *, event: Event) -> dict[str, Any]:
         "tickets_scanned": len(arrivals),
         "arrivals": [{"from": at.isoformat(), "people": n} for at, n in sorted(buckets.items())],
     }
-
-
-# Door links
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_door_link(
-    session: Session,
-    *,
-    event: Event,
-    actor: Member,
-    label: str,
-    expires_at: datetime | None = None,
-    now: datetime,
-) -> tuple[DoorLink, str]:
-    """Check-in rights for one event for someone without an account; by default until 2 h after the end."""
-    events.ensure_can(session, actor, event, "manage")
-    label = " ".join((label or "").split())
-    if not label or len(label) > 60:
-        raise errors.InvalidInput(
-            _("Give the link a name of up to 60 characters, e.g. 'Front door'."), field="label"
-        )
-    expires_at = expires_at or event.ends_at + DOOR_LINK_GRACE
-    if expires_at <= now:
-        raise errors.InvalidInput(_("The link would expire before it is used."), field="expires_at")
-    token = "door_" + secrets.token_urlsafe(24)
-    link = DoorLink(
-        event_id=event.id,
-        label=label,
-        token_hash=_hash(token),
-        created_by_id=actor.id,
-        created_at=now,
-        expires_at=expires_at,
-    )
-    session.add(link)
-    session.flush()
-    return link, token
-
-
-def revoke_door_link(
-    session: Session, *, event: Event, actor: Member, link_id: int, now: datetime
-) -> DoorLink:
-    events.ensure_can(session, actor, event, "manage")
-    link = session.get(DoorLink, link_id)
-    if link is None or link.event_id != event.id:
-        raise errors.NotFound(_("There is no such door link."))
-    link.revoked_at = link.revoked_at or now
-    session.flush()
-    return link
-
-
-def list_door_links(session: Session, event: Event) -> list[DoorLink]:
-    return list(session.scalars(select(DoorLink).where(DoorLink.event_id == event.id).order_by(DoorLink.id)))
-
-
-def get_door_link(session: Session, token: str | None) -> DoorLink | None:
-    """The link for a token (valid or not: callers check validity against the event and the clock)."""
-    if not token or not token.startswith("door_") or len(token) > 100:
-        return None
-    return session.scalar(select(DoorLink).where(DoorLink.token_hash == _hash(token)))

@@ -21,9 +21,8 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from meetups import clock, errors, web
-from meetups.checkin import door_log, service
+from meetups.checkin import door, door_log
 from meetups.checkin.forms import DoorLinkForm, RevokeForm
-from meetups.events import service as events
 from meetups.extensions import db
 from meetups.rsvps import tickets
 
@@ -60,29 +59,27 @@ def ticket(code: str):
     return response
 
 
-def _scanner_for_page(event_id: int):
-    """Staff through their login; a door link through ?door=<token> once, then kept in the browser session."""
-    if token := request.args.get("door"):
-        session["door_token"] = token
-    token = session.get("door_token")
-    link = service.get_door_link(db.session, token) if token else None
-    if link is not None and link.event_id == event_id and link.is_valid(clock.now()):
-        return service.Scanner(door_link=link), token
-    if not current_user.is_authenticated:
-        raise errors.LoginRequired(_("Log in, or open the door link an organiser gave you."))
-    return service.Scanner(member=current_user), None
-
-
 @bp.get("/e/<int:event_id>/checkin")
 def scanner(event_id: int):
-    who, door_token = _scanner_for_page(event_id)
-    if request.args.get("door"):
-        return redirect(url_for("checkin.scanner", event_id=event_id))  # keep the token out of history
-    event = service.get_scannable_event(db.session, event_id, who, clock.now())
+    """Staff through their login; a door link through ?door=<token> once, then kept in the browser session
+    (and out of the address bar's history)."""
+    if token := request.args.get("door"):
+        session["door_token"] = token
+        return redirect(url_for("checkin.scanner", event_id=event_id))
+    who = door.identify_scanner(
+        db.session,
+        event_id=event_id,
+        door_token=session.get("door_token"),
+        member=web.me(),
+        device="",
+        now=clock.now(),
+    )
+    event = door.get_scannable_event(db.session, event_id, who, clock.now())
     if missing := missing_build(current_app.static_folder):  # say so, instead of a page that does nothing
         return render_template("checkin/not_built.html", event=event, missing=missing), 503
+    token = session.get("door_token") if who.door_link else None  # the page's API calls send it on
     response = make_response(
-        render_template("checkin/scanner.html", event=event, door_token=door_token, scanner=who)
+        render_template("checkin/scanner.html", event=event, scanner=who, door_token=token)
     )
     response.headers["X-Robots-Tag"] = "noindex"
     return response
@@ -120,25 +117,23 @@ def scanner_manifest(event_id: int):
 @bp.route("/e/<int:event_id>/door-links", methods=["GET", "POST"])
 @login_required
 def door_links(event_id: int):
-    event = events.get_event(db.session, event_id, current_user)
-    events.ensure_can(db.session, current_user, event, "manage")
     form, new_link = DoorLinkForm(), None
     if form.validate_on_submit():
-        link, token = service.create_door_link(
-            db.session, event=event, actor=current_user, label=form.label.data, now=clock.now()
+        link, token = door.create_door_link(
+            db.session, event_id=event_id, actor=web.me(), label=form.label.data, now=clock.now()
         )
         db.session.commit()
-        url = web.absolute_url("checkin.scanner", event_id=event.id, door=token)
-        _png, svg = tickets.make_qr(url)
-        new_link = {"link": link, "url": url, "qr_svg": Markup(svg)}
+        url = web.absolute_url("checkin.scanner", event_id=event_id, door=token)
+        new_link = {"link": link, "url": url, "qr_svg": Markup(tickets.make_qr(url)[1])}
     elif request.method == "POST":
         raise errors.InvalidInput.from_form(form)
+    event, links = door.get_door_links_page(db.session, event_id=event_id, actor=web.me())
     return render_template(
         "checkin/door_links.html",
         event=event,
         form=form,
         new_link=new_link,
-        links=service.list_door_links(db.session, event),
+        links=links,
         revoke_form=RevokeForm(),
     )
 
@@ -148,9 +143,8 @@ def door_links(event_id: int):
 def revoke_door_link(event_id: int, link_id: int):
     if not RevokeForm().validate_on_submit():
         raise errors.InvalidInput(_("Please try again."))
-    event = events.get_event(db.session, event_id, current_user)
-    link = service.revoke_door_link(
-        db.session, event=event, actor=current_user, link_id=link_id, now=clock.now()
+    link = door.revoke_door_link(
+        db.session, event_id=event_id, actor=web.me(), link_id=link_id, now=clock.now()
     )
     db.session.commit()
     flash(_("The door link “%(label)s” no longer works.", label=link.label), "success")

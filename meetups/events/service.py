@@ -81,7 +81,8 @@ def _staff_roles(session: Session, member_id: int, event: Event) -> list[tuple[S
 
 
 def can(session: Session, member: Member | None, event: Event, action: str) -> bool:
-    """Site admins and the community's organisers may do everything; event staff what their role grants."""
+    """Site admins, and whom the community lets run its events (communities.grants "run_events"), may do
+    everything; event staff what their role grants."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")  # a typo must fail loudly, not read as "no"
     if member is None or not member.is_authenticated:
@@ -89,19 +90,19 @@ def can(session: Session, member: Member | None, event: Event, action: str) -> b
     if member.is_admin:
         return True
     # The member's community role and event roles in one round trip: every scan at the door asks this.
+    community_role = communities.role_query(member.id, event.community_id).subquery()
     rows = session.execute(
         union_all(
-            select(literal("community"), cast(Membership.role, String)).where(
-                Membership.community_id == event.community_id, Membership.member_id == member.id
-            ),
+            select(literal("community"), cast(community_role.c.role, String)),
             select(literal("event"), cast(EventStaff.role, String)).where(
                 EventStaff.event_id == event.id, EventStaff.member_id == member.id
             ),
         )
     ).all()
-    if ("community", CommunityRole.organiser.value) in rows:
-        return True
-    return any(action in GRANTS[StaffRole(role)] for kind, role in rows if kind == "event")
+    return any(
+        communities.grants(role, "run_events") if kind == "community" else action in GRANTS[StaffRole(role)]
+        for kind, role in rows
+    )
 
 
 def ensure_can(session: Session, member: Member | None, event: Event, action: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from meetups import clock, create_app, web
-from meetups.checkin import service as checkin
+from meetups.checkin import door as door_links
 from meetups.events.models import StaffRole
 from meetups.extensions import db
 from meetups.rsvps.models import Rsvp, RsvpStatus
@@ -81,8 +81,8 @@ def make_door(
         )
         organiser = make_member(session, name="Olga Door", email_verified_at=now)
         make_staff(session, event, organiser, StaffRole.organiser)
-        _link, token = checkin.create_door_link(
-            session, event=event, actor=organiser, label="Front door", now=now
+        _link, token = door_links.create_door_link(
+            session, event_id=event.id, actor=organiser, label="Front door", now=now
         )
         tickets = []
         for name in names:

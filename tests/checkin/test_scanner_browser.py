@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from meetups import clock
 from meetups.accounts.models import Member
+from meetups.checkin import door as door_links
 from meetups.checkin import service as checkin
 from meetups.checkin.models import CheckIn, Scan
 from meetups.extensions import db
@@ -172,7 +173,7 @@ def test_offline_scans_are_decided_here_queued_and_synced_once(
         checkin.check_in(
             db.session,
             event_id=door.event_id,
-            scanner=checkin.Scanner(member=organiser),
+            scanner=door_links.Scanner(member=organiser),
             text=dora.code,
             client_scan_id="other-phone-1",
             now=clock.now(),

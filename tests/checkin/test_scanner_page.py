@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from meetups.checkin import service as checkin
+from meetups.checkin import door as door_links
 from meetups.events.models import StaffRole
 from tests.factories import make_event, make_member, make_staff
 
@@ -54,8 +54,8 @@ def test_russian_plurals_reach_the_script(client, session, login, event):
 
 def test_a_door_link_opens_the_scanner_and_hands_its_token_to_the_script(client, session, event, now):
     organiser = make_staff(session, event, make_member(session), StaffRole.organiser).member
-    _link, token = checkin.create_door_link(
-        session, event=event, actor=organiser, label="Front door", now=now
+    _link, token = door_links.create_door_link(
+        session, event_id=event.id, actor=organiser, label="Front door", now=now
     )
     first = client.get(f"/e/{event.id}/checkin?door={token}")
     assert first.status_code == 302 and first.headers["Location"].endswith(f"/e/{event.id}/checkin")

@@ -197,7 +197,9 @@ def test_staff_endpoints_refuse_others(client, session, now, bearer, method, pat
     assert session.get(Rsvp, rsvp.id).status == "pending"
 
 
-def test_offer_claim_after_expiry_is_refused_and_the_seat_passes_on(client, session, now, bearer, monkeypatch):
+def test_offer_claim_after_expiry_is_refused_and_the_seat_passes_on(
+    client, session, now, bearer, monkeypatch
+):
     from meetups import clock
     from meetups.events.models import WaitlistMode
 

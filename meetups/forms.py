@@ -3,9 +3,14 @@ refused action's message next to the field it is about."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from flask_wtf import FlaskForm
 
 from meetups import errors
+from meetups.extensions import db
 
 
 class ActionForm(FlaskForm):
@@ -23,3 +28,27 @@ def show_error(form: FlaskForm, err: errors.DomainError) -> int:
         raise err
     form.form_errors.append(err.message)
     return err.status
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What became of a form: `done` with the action's result, or not, with the status to answer the page
+    with (200 when it was only shown, 422 or the refusal's own status with the messages on the form)."""
+
+    done: bool
+    result: Any = None
+    status: int = 200
+
+
+def submit(form: FlaskForm, action: Callable[[], Any]) -> Submitted:
+    """Validate the form, run the action (one service call), and commit once; a refusal rolls everything
+    back and lands next to the field it is about."""
+    if not form.validate_on_submit():
+        return Submitted(False, status=422 if form.is_submitted() else 200)
+    try:
+        result = action()
+    except errors.DomainError as err:
+        db.session.rollback()
+        return Submitted(False, status=show_error(form, err))
+    db.session.commit()
+    return Submitted(True, result)

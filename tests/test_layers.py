@@ -29,7 +29,7 @@ GROUND = {
     "site",
     "spreadsheets",
 }
-FACE_KIT = {"api", "forms", "web"}
+FACE_KIT = {"api", "forms", "pages", "web"}
 TOP = {"__init__", "cli", "demo", "templating", "mailer"}
 FLOORS = {
     "notify": 1,

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from meetups import clock, errors
+from meetups import clock, errors, pages
 from meetups.accounts import service
 from meetups.accounts.forms import (
     DeleteAccountForm,
@@ -25,7 +25,6 @@ from meetups.accounts.forms import (
 )
 from meetups.accounts.models import Member
 from meetups.extensions import db, limiter
-from meetups.rsvps import service as rsvps
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger(__name__)
@@ -224,20 +223,9 @@ def _me_page(status: int = 200, *, new_token: tuple | None = None, **forms):
         "delete_form": DeleteAccountForm(formdata=None, prefix="delete"),
         **forms,
     }
-    tokens = service.list_tokens(db.session, _me())
-    now = clock.now()
+    page = pages.get_me_page(db.session, member=_me(), now=clock.now())
     response = current_app.make_response(
-        (
-            render_template(
-                "accounts/me.html",
-                tokens=tokens,
-                new_token=new_token,
-                upcoming_rsvps=rsvps.list_my_rsvps(db.session, _me(), now=now),
-                past_rsvps=rsvps.list_my_rsvps(db.session, _me(), now=now, past=True)[:20],
-                **forms,
-            ),
-            status,
-        )
+        (render_template("accounts/me.html", new_token=new_token, **page, **forms), status)
     )
     response.headers["Cache-Control"] = "no-store"  # it may show a token in plain text
     return response

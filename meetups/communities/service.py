@@ -82,6 +82,13 @@ def get_community(session: Session, slug: str) -> Community:
     return community
 
 
+def get_community_for(session: Session, slug: str, actor: Member | None, action: str) -> Community:
+    """A community whose form the actor may use (a new event, say); others are refused before they see it."""
+    community = get_community(session, slug)
+    ensure_can(session, actor, community, action)
+    return community
+
+
 def list_communities(session: Session) -> list[tuple[Community, int]]:
     """Every community with its member count, in one query."""
     counts = (

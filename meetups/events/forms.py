@@ -204,6 +204,10 @@ class StaffForm(FlaskForm):
     )
     takes_seat = BooleanField(_l("Takes an attendee seat when they RSVP"))
 
+    def values(self) -> dict:
+        """What events.service.add_staff takes from the form."""
+        return {"email": self.email.data, "role": self.role.data, "takes_seat": self.takes_seat.data}
+
 
 class RepeatForm(FlaskForm):
     frequency = SelectField(
@@ -218,3 +222,7 @@ class RepeatForm(FlaskForm):
         _l("How many events in all"), validators=[Optional()], render_kw={"min": 2, "max": 52}
     )
     until = DateField(_l("Or until"), validators=[Optional()])
+
+    def values(self) -> dict:
+        """What events.series.repeat_event takes from the form."""
+        return {"frequency": self.frequency.data, "count": self.count.data, "until": self.until.data}

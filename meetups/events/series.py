@@ -189,3 +189,12 @@ def update_following(
             )
         events.update_event(session, event=occurrence, actor=actor, changes=mine, now=now)
     return [event, *later]
+
+
+def save_changes(
+    session: Session, *, event: Event, actor: Member, changes: dict, following: bool, now: datetime
+) -> list[Event]:
+    """An organiser's edit: of this event alone, or of this and every later one of its series."""
+    if following and event.series_id is not None:
+        return update_following(session, event=event, actor=actor, changes=changes, now=now)
+    return [events.update_event(session, event=event, actor=actor, changes=changes, now=now)]

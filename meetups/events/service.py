@@ -120,6 +120,13 @@ def get_event(session: Session, event_id: int, viewer: Member | None = None) -> 
     return event
 
 
+def get_managed_event(session: Session, event_id: int, actor: Member | None) -> Event:
+    """An event the actor may manage, for its forms and dashboard; others are refused before they see one."""
+    event = get_event(session, event_id, viewer=actor)
+    ensure_can(session, actor, event, "manage")
+    return event
+
+
 def list_events(
     session: Session,
     *,

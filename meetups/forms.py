@@ -40,15 +40,19 @@ class Submitted:
     status: int = 200
 
 
-def submit(form: FlaskForm, action: Callable[[], Any]) -> Submitted:
+def submit(
+    form: FlaskForm,
+    action: Callable[[], Any],
+    on_refusal: Callable[[FlaskForm, errors.DomainError], int] = show_error,
+) -> Submitted:
     """Validate the form, run the action (one service call), and commit once; a refusal rolls everything
-    back and lands next to the field it is about."""
+    back and lands next to the field it is about (`on_refusal` puts it there and says the status)."""
     if not form.validate_on_submit():
         return Submitted(False, status=422 if form.is_submitted() else 200)
     try:
         result = action()
     except errors.DomainError as err:
         db.session.rollback()
-        return Submitted(False, status=show_error(form, err))
+        return Submitted(False, status=on_refusal(form, err))
     db.session.commit()
     return Submitted(True, result)

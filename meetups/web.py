@@ -3,7 +3,7 @@ the member behind the request, and the one commit of an action (mail goes out af
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, make_response
 from flask_login import current_user
 
 from meetups.extensions import db
@@ -42,3 +42,12 @@ def me():
 def commit() -> None:
     """The action's one commit."""
     db.session.commit()
+
+
+def secret_page(html: str, status: int = 200) -> Response:
+    """A page whose URL is the secret (a ticket, a feed): never indexed, cached or sent on as a referrer."""
+    response = make_response(html, status)
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -192,21 +192,9 @@ def get_me():
 @api.login_required
 def update_me(body: ProfileChanges):
     member = _me()
-    values = {
-        "name": member.name,
-        "pronouns": member.pronouns,
-        "bio": member.bio,
-        "locale": member.locale or None,
-        **body.model_dump(include=body.model_fields_set),
-    }
-    service.update_profile(
-        db.session,
-        member,
-        name=values["name"],
-        pronouns=values["pronouns"],
-        bio=values["bio"],
-        locale=values["locale"] or "",
-    )
+    kept = {"name": member.name, "pronouns": member.pronouns, "bio": member.bio, "locale": member.locale}
+    changes = {**kept, **body.model_dump(include=body.model_fields_set)}
+    service.update_profile(db.session, member, **{**changes, "locale": changes["locale"] or ""})
     db.session.commit()
     return {"member": member_json(member)}
 

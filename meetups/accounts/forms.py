@@ -34,6 +34,10 @@ class SignupForm(FlaskForm):
         },
     )
 
+    def values(self) -> dict:
+        """What accounts.service.sign_up takes from the form."""
+        return {"email": self.email.data, "name": self.name.data, "password": self.password.data}
+
 
 class LoginForm(FlaskForm):
     # No format check here: a typo and an unknown address get the same answer as a wrong password.
@@ -79,6 +83,10 @@ class ProfileForm(FlaskForm):
             SelectChoice("ru", "Русский", render_kw={"lang": "ru"}),
         ],
     )
+
+    def values(self) -> dict:
+        """What accounts.service.update_profile takes from the form."""
+        return {name: self[name].data for name in ("name", "pronouns", "bio", "locale")}
 
 
 class PasswordForm(FlaskForm):

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from meetups import clock, errors, pages
+from meetups import clock, errors, forms, pages
 from meetups.accounts import service
 from meetups.accounts.forms import (
     DeleteAccountForm,
@@ -71,18 +71,19 @@ def _log_in(member: Member, *, remember: bool = False) -> None:
     login_user(member, remember=remember)
 
 
-def _refuse(form, err: errors.DomainError) -> None:
-    """Show a refused action's message next to the field it is about (or above the form)."""
-    db.session.rollback()
+def _refuse(form, err: errors.DomainError) -> int:
+    """Every refusal on an account form is about what was typed (a wrong password, the last organiser): its
+    message goes next to its field, or above the form."""
     field = form._fields.get(str(err.details.get("field") or ""))
     if field is not None:
         field.errors = [*field.errors, err.message]
     else:
         form.form_errors.append(err.message)
+    return 422
 
 
-def _form_page(template: str, form, **context):
-    status = 422 if form.is_submitted() and form.errors else 200
+def _form_page(template: str, form, status: int | None = None, **context):
+    status = status or (422 if form.is_submitted() and form.errors else 200)
     return render_template(template, form=form, next_arg=_next_arg(), **context), status
 
 
@@ -108,28 +109,18 @@ def _too_many_attempts(_err):
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def signup():
-    form = SignupForm()
-    if form.validate_on_submit():
-        try:
-            member = service.sign_up(
-                db.session,
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                locale=str(get_locale()),
-                now=clock.now(),
-            )
-            db.session.commit()
-        except errors.DomainError as err:
-            _refuse(form, err)
-        else:
-            _log_in(member)
-            flash(
-                _("Welcome, %(name)s! We sent you a link to confirm your email address.", name=member.name),
-                "success",
-            )
-            return redirect(safe_next(request.args.get("next")))
-    return _form_page("accounts/signup.html", form)
+    form, locale = SignupForm(), str(get_locale())
+    sent = forms.submit(
+        form, lambda: service.sign_up(db.session, locale=locale, now=clock.now(), **form.values()), _refuse
+    )
+    if not sent.done:
+        return _form_page("accounts/signup.html", form, sent.status)
+    _log_in(sent.result)
+    flash(
+        _("Welcome, %(name)s! We sent you a link to confirm your email address.", name=sent.result.name),
+        "success",
+    )
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -138,15 +129,15 @@ def login():
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            member = service.authenticate(db.session, email=form.email.data, password=form.password.data)
-        except errors.DomainError as err:
-            _refuse(form, err)
-        else:
-            _log_in(member, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")))
-    return _form_page("accounts/login.html", form)
+    sent = forms.submit(
+        form,
+        lambda: service.authenticate(db.session, email=form.email.data, password=form.password.data),
+        _refuse,
+    )
+    if not sent.done:
+        return _form_page("accounts/login.html", form, sent.status)
+    _log_in(sent.result, remember=form.remember.data)
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
@@ -241,24 +232,13 @@ def me():
 @login_required
 def update_profile():
     form = ProfileForm(prefix="profile")
-    if form.validate_on_submit():
-        try:
-            service.update_profile(
-                db.session,
-                _me(),
-                name=form.name.data,
-                pronouns=form.pronouns.data,
-                bio=form.bio.data,
-                locale=form.locale.data,
-            )
-            db.session.commit()
-        except errors.DomainError as err:
-            _refuse(form, err)
-        else:
-            session.pop("lang", None)  # the saved language now decides, not an earlier switch on a page
-            flash(_("Your profile is saved."), "success")
-            return redirect(url_for("accounts.me"))
-    return _me_page(422, profile_form=form)
+    if not forms.submit(
+        form, lambda: service.update_profile(db.session, _me(), **form.values()), _refuse
+    ).done:
+        return _me_page(422, profile_form=form)
+    session.pop("lang", None)  # the saved language now decides, not an earlier switch on a page
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for("accounts.me"))
 
 
 @bp.post("/me/password")
@@ -266,36 +246,29 @@ def update_profile():
 @limiter.limit(LOGIN_LIMIT, key_func=_member_key)  # a borrowed session must not guess the password
 def change_password():
     form = PasswordForm(prefix="password")
-    if form.validate_on_submit():
-        try:
-            service.change_password(
-                db.session, _me(), current=form.current_password.data, new=form.password.data
-            )
-            db.session.commit()
-        except errors.DomainError as err:
-            _refuse(form, err)
-        else:
-            # The session id carries a fingerprint of the password: renew ours, every other one is now void.
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            _log_in(_me(), remember=remembered)
-            flash(_("Your password is changed. You are logged out everywhere else."), "success")
-            return redirect(url_for("accounts.me"))
-    return _me_page(422, password_form=form)
+    current, new = form.current_password.data, form.password.data
+    if not forms.submit(
+        form, lambda: service.change_password(db.session, _me(), current=current, new=new), _refuse
+    ).done:
+        return _me_page(422, password_form=form)
+    # The session id carries a fingerprint of the password: renew ours, every other one is now void.
+    _log_in(
+        _me(), remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    )
+    flash(_("Your password is changed. You are logged out everywhere else."), "success")
+    return redirect(url_for("accounts.me"))
 
 
 @bp.post("/me/tokens")
 @login_required
 def create_token():
     form = TokenForm(prefix="token")
-    if form.validate_on_submit():
-        try:
-            token, plain = service.create_token(db.session, _me(), name=form.name.data, now=clock.now())
-            db.session.commit()
-        except errors.DomainError as err:
-            _refuse(form, err)
-        else:
-            return _me_page(new_token=(token, plain))  # shown this once; only its hash is kept
-    return _me_page(422, token_form=form)
+    sent = forms.submit(
+        form, lambda: service.create_token(db.session, _me(), name=form.name.data, now=clock.now()), _refuse
+    )
+    if not sent.done:
+        return _me_page(422, token_form=form)
+    return _me_page(new_token=sent.result)  # shown this once; only its hash is kept
 
 
 @bp.post("/me/tokens/<int:token_id>/revoke")
@@ -312,18 +285,15 @@ def revoke_token(token_id: int):
 @limiter.limit(LOGIN_LIMIT, key_func=_member_key)
 def delete_account():
     form = DeleteAccountForm(prefix="delete")
-    if form.validate_on_submit():
-        try:
-            service.delete_account(db.session, _me(), password=form.password.data, now=clock.now())
-            db.session.commit()
-        except errors.DomainError as err:
-            _refuse(form, err)
-        else:
-            _fresh_session()
-            logout_user()
-            flash(_("Your account is deleted. Goodbye, and thank you for coming along."), "success")
-            return redirect("/")
-    return _me_page(422, delete_form=form)
+    password = form.password.data
+    if not forms.submit(
+        form, lambda: service.delete_account(db.session, _me(), password=password, now=clock.now()), _refuse
+    ).done:
+        return _me_page(422, delete_form=form)
+    _fresh_session()
+    logout_user()
+    flash(_("Your account is deleted. Goodbye, and thank you for coming along."), "success")
+    return redirect("/")
 
 
 @bp.get("/members/<int:member_id>")

@@ -16,6 +16,11 @@ def _options(args) -> service.Options:
     return service.parse_options(args.get("layout"), args.get("who"), args.get("crop_marks"))
 
 
+def _sync_limit() -> int:
+    """Above this many badges the PDF is built by the worker (config BADGE_SYNC_LIMIT, for tests)."""
+    return current_app.config.get("BADGE_SYNC_LIMIT", service.SYNC_LIMIT)
+
+
 def _pdf(data: bytes, filename: str, disposition: str = "inline") -> Response:
     return Response(
         data,
@@ -40,7 +45,7 @@ def page(event_id: int):
         layouts=sheets.LAYOUTS,
         roles=sheets.ROLES,
         job_id=request.args.get("job", type=int),
-        sync_limit=current_app.config.get("BADGE_SYNC_LIMIT", service.SYNC_LIMIT),
+        sync_limit=_sync_limit(),
         form=FlaskForm(),
     )
 
@@ -56,22 +61,15 @@ def pdf(event_id: int):
         options=options,
         site=web.site(),
         now=clock.now(),
-        sync_limit=current_app.config.get("BADGE_SYNC_LIMIT", service.SYNC_LIMIT),
+        sync_limit=_sync_limit(),
     )
     db.session.commit()
-    if printed.job is not None:
-        service.queue(printed.job)
-        flash(
-            _(
-                "%(n)d badges are being built in the background; the download appears here when ready.",
-                n=printed.count,
-            ),
-            "success",
-        )
-        return redirect(
-            url_for("badges.page", event_id=event_id, job=printed.job.id, **options.params()), 303
-        )
-    return _pdf(printed.pdf, f"badges-{event_id}-{options.layout}.pdf")
+    if printed.job is None:
+        return _pdf(printed.pdf, f"badges-{event_id}-{options.layout}.pdf")
+    service.queue(printed.job)
+    later = _("%(n)d badges are being built in the background; the download appears here when ready.")
+    flash(later % {"n": printed.count}, "success")
+    return redirect(url_for("badges.page", event_id=event_id, job=printed.job.id, **options.params()), 303)
 
 
 @bp.get("/e/<int:event_id>/badges/preview.png")

@@ -4,7 +4,6 @@ from typing import Any
 
 from apiflask import APIBlueprint
 from flask import request
-from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from meetups import api, clock, web
@@ -294,24 +293,22 @@ def stats(event_id: int):
     responses=DOOR_ERRORS,
 )
 def search(event_id: int):
+    scanner, query = current_scanner(event_id), request.args.get("q", "")
     found = service.search_attendees(
-        db.session,
-        event_id=event_id,
-        scanner=current_scanner(event_id),
-        query=request.args.get("q", ""),
-        now=clock.now(),
+        db.session, event_id=event_id, scanner=scanner, query=query, now=clock.now()
     )
+    return {"attendees": [found_json(rsvp) for rsvp in found]}
+
+
+def found_json(rsvp) -> dict[str, Any]:
+    """Who the name search found: enough to admit them by RSVP id, never their code."""
+    h = tickets.code_hash(rsvp.ticket_code)
     return {
-        "attendees": [
-            {
-                "rsvp_id": r.id,
-                "name": r.member.name,
-                "status": r.status.value,
-                "guests": r.guests,
-                "h": tickets.code_hash(r.ticket_code),
-            }
-            for r in found
-        ]
+        "rsvp_id": rsvp.id,
+        "name": rsvp.member.name,
+        "status": rsvp.status.value,
+        "guests": rsvp.guests,
+        "h": h,
     }
 
 
@@ -353,31 +350,21 @@ class DoorLogOut(BaseModel):
 )
 @api.login_required
 def scans(event_id: int, query: DoorLogQuery):
-    log = door_log.get_door_log(
-        db.session,
-        event_id=event_id,
-        actor=current_user,
-        result=query.result,
-        scanner=query.scanner,
-        search=query.q,
-        before=query.before,
-    )
+    log = door_log.get_door_log(db.session, event_id=event_id, actor=web.me(), **query.model_dump())
+    return {"scans": [logged_scan_json(e) for e in log.entries], "counts": log.counts, "older": log.older}
+
+
+def logged_scan_json(entry: door_log.Entry) -> dict[str, Any]:
+    scan = entry.scan
     return {
-        "scans": [
-            {
-                "id": entry.scan.id,
-                "scanned_at": entry.scan.scanned_at.isoformat(),
-                "recorded_at": entry.scan.recorded_at.isoformat(),
-                "result": entry.scan.result,
-                "attendee": entry.attendee,
-                "rsvp_id": entry.scan.rsvp_id,
-                "checkin_id": entry.scan.checkin_id,
-                "scanned_by": entry.by,
-                "device": entry.scan.device,
-                "scanned_text": entry.scan.scanned_text,
-            }
-            for entry in log.entries
-        ],
-        "counts": log.counts,
-        "older": log.older,
+        "id": scan.id,
+        "scanned_at": scan.scanned_at.isoformat(),
+        "recorded_at": scan.recorded_at.isoformat(),
+        "result": scan.result,
+        "attendee": entry.attendee,
+        "rsvp_id": scan.rsvp_id,
+        "checkin_id": scan.checkin_id,
+        "scanned_by": entry.by,
+        "device": scan.device,
+        "scanned_text": scan.scanned_text,
     }

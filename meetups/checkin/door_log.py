@@ -68,13 +68,13 @@ def get_door_log(
     actor: Member | None,
     result: str = "",
     scanner: str = "",
-    search: str = "",
+    q: str = "",
     before: Any = None,
 ) -> DoorLog:
     """The door log of one event, newest first, `PAGE` lines at a time; organisers only."""
     event = events.get_event(session, event_id, actor)
     events.ensure_can(session, actor, event, "manage")
-    chosen = _filters(result, scanner, search, before)
+    chosen = _filters(result, scanner, q, before)
     attendee, scanned_by = aliased(Member), aliased(Member)
     query = (
         select(Scan, attendee.name, func.coalesce(scanned_by.name, DoorLink.label, ""))

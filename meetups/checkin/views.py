@@ -39,24 +39,20 @@ def missing_build(static_folder: str | Path) -> list[str]:
 @bp.get("/t/<code>")
 def ticket(code: str):
     """The code is the secret: no login needed, nothing about anyone else, never indexed."""
-    rsvp = tickets.get_ticket(db.session, code)
-    qr = (
-        tickets.get_qr(db.session, code, site=web.site(), now=clock.now()) if rsvp.valid_ticket_code else None
-    )
+    rsvp, qr = tickets.get_ticket_page(db.session, code, site=web.site(), now=clock.now())
     db.session.commit()  # keeps the QR made on first view
-    response = make_response(
-        render_template(
-            "checkin/ticket.html",
-            rsvp=rsvp,
-            event=rsvp.event,
-            qr_svg=Markup(qr.svg) if qr else None,
-            url=tickets.ticket_url(web.site(), code),
-        )
+    qr_svg, url = Markup(qr.svg) if qr else None, tickets.ticket_url(web.site(), code)
+    return web.secret_page(
+        render_template("checkin/ticket.html", rsvp=rsvp, event=rsvp.event, qr_svg=qr_svg, url=url)
     )
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the URL is the secret
-    return response
+
+
+def _page_scanner(event_id: int) -> door.Scanner:
+    """The scanner page's caller: the door link kept in the browser session, or the logged-in member."""
+    token = session.get("door_token")
+    return door.identify_scanner(
+        db.session, event_id=event_id, door_token=token, member=web.me(), device="", now=clock.now()
+    )
 
 
 @bp.get("/e/<int:event_id>/checkin")
@@ -66,14 +62,7 @@ def scanner(event_id: int):
     if token := request.args.get("door"):
         session["door_token"] = token
         return redirect(url_for("checkin.scanner", event_id=event_id))
-    who = door.identify_scanner(
-        db.session,
-        event_id=event_id,
-        door_token=session.get("door_token"),
-        member=web.me(),
-        device="",
-        now=clock.now(),
-    )
+    who = _page_scanner(event_id)
     event = door.get_scannable_event(db.session, event_id, who, clock.now())
     if missing := missing_build(current_app.static_folder):  # say so, instead of a page that does nothing
         return render_template("checkin/not_built.html", event=event, missing=missing), 503
@@ -102,13 +91,9 @@ def scanner_manifest(event_id: int):
         manifest = json.load(file)
     start = url_for("checkin.scanner", event_id=event_id)
     manifest.update(
-        id=start,
-        start_url=start,
-        scope=start,
-        name=_("Meetups check-in"),
-        short_name=_("Check-in"),
-        description=_("Scan tickets at the door, online or offline."),
+        id=start, start_url=start, scope=start, name=_("Meetups check-in"), short_name=_("Check-in")
     )
+    manifest["description"] = _("Scan tickets at the door, online or offline.")
     response = make_response(json.dumps(manifest, ensure_ascii=False))
     response.mimetype = "application/manifest+json"
     return response
@@ -128,14 +113,8 @@ def door_links(event_id: int):
     elif request.method == "POST":
         raise errors.InvalidInput.from_form(form)
     event, links = door.get_door_links_page(db.session, event_id=event_id, actor=web.me())
-    return render_template(
-        "checkin/door_links.html",
-        event=event,
-        form=form,
-        new_link=new_link,
-        links=links,
-        revoke_form=RevokeForm(),
-    )
+    page = {"event": event, "links": links, "new_link": new_link, "revoke_form": RevokeForm()}
+    return render_template("checkin/door_links.html", form=form, **page)
 
 
 @bp.post("/e/<int:event_id>/door-links/<int:link_id>/revoke")
@@ -161,7 +140,7 @@ def door_log_page(event_id: int):
         actor=current_user,
         result=args.get("result", ""),
         scanner=args.get("scanner", ""),
-        search=args.get("q", ""),
+        q=args.get("q", ""),
         before=args.get("before"),
     )
     return render_template("checkin/door_log.html", log=log, event=log.event, results=door_log.RESULTS)

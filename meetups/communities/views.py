@@ -69,24 +69,14 @@ def leave(slug: str):
 @login_required
 def set_role(slug: str):
     community, form = service.get_community_for(db.session, slug, web.me(), "manage_community"), RoleForm()
+    set_role = service.set_role
     sent = forms.submit(
         form,
-        lambda: service.set_role(
-            db.session,
-            community=community,
-            actor=web.me(),
-            email=form.email.data,
-            role=CommunityRole(form.role.data),
-            now=clock.now(),
-        ),
+        lambda: set_role(db.session, community=community, actor=web.me(), now=clock.now(), **form.values()),
     )
     if not sent.done:
         return _page(slug, form, sent.status)
     name, made = sent.result.member.name, sent.result.role is CommunityRole.organiser
-    flash(
-        _("%(name)s is now an organiser.", name=name)
-        if made
-        else _("%(name)s is no longer an organiser.", name=name),
-        "success",
-    )
+    words = _("%(name)s is now an organiser.") if made else _("%(name)s is no longer an organiser.")
+    flash(words % {"name": name}, "success")
     return redirect(url_for(".show", slug=slug, _anchor="organisers"))

@@ -165,6 +165,14 @@ class EventForm(FlaskForm):
         values["timezone"] = (self.timezone_other.data or "").strip() or self.timezone.data
         return values
 
+    def new_event(self) -> dict:
+        """What events.service.create_event takes from the form."""
+        return {"fields": self.fields(), "publish": self.publish.data}
+
+    def changes(self) -> dict:
+        """What events.series.save_changes takes from the form: the fields, and "this and following"."""
+        return {"changes": self.fields(), "following": self.scope.data == "following"}
+
 
 def event_data(event: Event) -> dict:
     """An event as the form shows it: wall-clock times in the event's own zone."""

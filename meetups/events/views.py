@@ -52,22 +52,18 @@ def _form_page(form: EventForm, status: int, *, community, event: Event | None =
 def new(slug: str):
     community = communities.get_community_for(db.session, slug, web.me(), "create_event")
     form = EventForm(data=new_event_data(service.default_timezone(db.session, community)))
+    create = service.create_event
     sent = forms.submit(
         form,
-        lambda: service.create_event(
-            db.session,
-            community=community,
-            actor=web.me(),
-            fields=form.fields(),
-            now=clock.now(),
-            publish=form.publish.data,
-        ),
+        lambda: create(db.session, community=community, actor=web.me(), now=clock.now(), **form.new_event()),
     )
     if not sent.done:
         return _form_page(form, sent.status, community=community)
-    published = sent.result.is_published
-    draft = _("Saved as a draft. Only organisers can see it.")
-    flash(_("Published. Everyone can see it now.") if published else draft, "success")
+    public, draft = (
+        _("Published. Everyone can see it now."),
+        _("Saved as a draft. Only organisers can see it."),
+    )
+    flash(public if sent.result.is_published else draft, "success")
     return redirect(url_for(".show", event_id=sent.result.id))
 
 
@@ -76,16 +72,9 @@ def new(slug: str):
 def edit(event_id: int):
     event = service.get_managed_event(db.session, event_id, web.me())
     form = EventForm(data=event_data(event))
+    save = series.save_changes
     sent = forms.submit(
-        form,
-        lambda: series.save_changes(
-            db.session,
-            event=event,
-            actor=web.me(),
-            changes=form.fields(),
-            following=form.scope.data == "following",
-            now=clock.now(),
-        ),
+        form, lambda: save(db.session, event=event, actor=web.me(), now=clock.now(), **form.changes())
     )
     if not sent.done:
         return _form_page(form, sent.status, community=event.community, event=event)

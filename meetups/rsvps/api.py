@@ -241,19 +241,17 @@ def my_rsvps():
     past = request.args.get("past", "").lower() in ("1", "true", "yes")
     views = service.list_my_rsvps(db.session, current_user, now=clock.now(), past=past)
     return {
-        "rsvps": [
-            {
-                **rsvp_json(v.rsvp, v.position),
-                "event": {
-                    "id": v.rsvp.event.id,
-                    "title": v.rsvp.event.title,
-                    "starts_at": v.rsvp.event.starts_at.isoformat(),
-                    "timezone": v.rsvp.event.timezone,
-                    "status": v.rsvp.event.status.value,
-                },
-            }
-            for v in views
-        ]
+        "rsvps": [{**rsvp_json(v.rsvp, v.position), "event": event_brief_json(v.rsvp.event)} for v in views]
+    }
+
+
+def event_brief_json(event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "title": event.title,
+        "starts_at": event.starts_at.isoformat(),
+        "timezone": event.timezone,
+        "status": event.status.value,
     }
 
 
@@ -445,27 +443,18 @@ class HistoryOut(BaseModel):
 )
 @api.login_required
 def rsvp_log(event_id: int, query: HistoryQuery):
-    log = organiser.get_rsvp_history(
-        db.session,
-        event_id=event_id,
-        actor=current_user,
-        action=query.action,
-        search=query.q,
-        before=query.before,
-    )
+    log = organiser.get_rsvp_history(db.session, event_id=event_id, actor=web.me(), **query.model_dump())
+    return {"entries": [history_json(e) for e in log.entries], "counts": log.counts, "older": log.older}
+
+
+def history_json(entry: organiser.HistoryEntry) -> dict[str, Any]:
+    item = entry.log
     return {
-        "entries": [
-            {
-                "id": entry.log.id,
-                "at": entry.log.at.isoformat(),
-                "rsvp_id": entry.log.rsvp_id,
-                "member": entry.member,
-                "action": entry.log.action,
-                "actor": entry.actor,
-                "detail": entry.log.detail,
-            }
-            for entry in log.entries
-        ],
-        "counts": log.counts,
-        "older": log.older,
+        "id": item.id,
+        "at": item.at.isoformat(),
+        "rsvp_id": item.rsvp_id,
+        "member": entry.member,
+        "action": item.action,
+        "actor": entry.actor,
+        "detail": item.detail,
     }

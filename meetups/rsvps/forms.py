@@ -6,12 +6,14 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from meetups.rsvps.models import Question, QuestionKind
-
 
 class RsvpForm(FlaskForm):
     guests = IntegerField(_l("Guests"), validators=[Optional(), NumberRange(min=0, max=20)], default=0)
     join_waitlist = BooleanField(_l("Join the waitlist with the larger party"))
+
+    def values(self) -> dict:
+        """What rsvps.service.save_rsvp takes from the form (the answers come from their own fields)."""
+        return {"guests": self.guests.data or 0, "join_waitlist": self.join_waitlist.data}
 
 
 class CancelForm(FlaskForm):
@@ -31,18 +33,14 @@ class MoveForm(FlaskForm):
     reason = StringField(_l("Why (kept in the log)"), validators=[InputRequired()])
 
 
-def answers_from_form(questions: list[Question], form: MultiDict) -> dict[str, object]:
-    """The answers in the shape the service checks: text, a choice, a list of choices, or yes/no."""
+def answers_from_form(form: MultiDict) -> dict[str, object]:
+    """The answers in the shape the service checks (by question id): text or a choice, a list when several
+    boxes are ticked, "yes"/"no" for yes-or-no questions. The service knows each question's kind."""
     answers: dict[str, object] = {}
-    for question in questions:
-        key = f"q-{question.id}"
-        if question.kind is QuestionKind.multi:
-            answers[str(question.id)] = form.getlist(key)
-        elif question.kind is QuestionKind.yes_no:
-            value = form.get(key, "")
-            answers[str(question.id)] = {"yes": True, "no": False}.get(value, "")
-        else:
-            answers[str(question.id)] = form.get(key, "")
+    for key in form:
+        if key.startswith("q-"):
+            values = form.getlist(key)
+            answers[key.removeprefix("q-")] = values if len(values) > 1 else values[0]
     return answers
 
 

@@ -268,7 +268,7 @@ def get_rsvp_history(
     event_id: int,
     actor: Member | None,
     action: str = "",
-    search: str = "",
+    q: str = "",
     before: Any = None,
 ) -> RsvpHistory:
     """Who moved up, who was offered a seat, who cancelled, and every manual move with its reason, newest
@@ -281,7 +281,7 @@ def get_rsvp_history(
         )
     if before not in (None, "") and (isinstance(before, bool) or not str(before).isdigit()):
         raise errors.InvalidInput(_("“before” must be a log entry number."), field="before")
-    search = (search or "").strip()[:100]
+    search = (q or "").strip()[:100]
     who, by = aliased(Member), aliased(Member)
     query = (
         select(RsvpLog, who.name, by.name)

@@ -26,6 +26,14 @@ BUILTINS = {
 }
 
 
+def get_questions_page(
+    session: Session, *, event_id: int, actor: Member | None
+) -> tuple[Event, list[Question]]:
+    """The organisers' question editor: the event and what it asks."""
+    event = events.get_managed_event(session, event_id, actor)
+    return event, list_questions(session, event)
+
+
 def list_questions(session: Session, event: Event | int) -> list[Question]:
     event_id = event if isinstance(event, int) else event.id
     return list(

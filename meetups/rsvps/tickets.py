@@ -106,3 +106,11 @@ def get_ticket(session: Session, code: str) -> Rsvp:
     if rsvp is None:
         raise errors.NotFound(_("There is no such ticket."))
     return rsvp
+
+
+def get_ticket_page(
+    session: Session, code: str, *, site: Site, now: datetime
+) -> tuple[Rsvp, TicketQr | None]:
+    """The ticket and, while it is valid, its QR (made on the first view and kept: the caller commits)."""
+    rsvp = get_ticket(session, code)
+    return rsvp, get_qr(session, code, site=site, now=now) if rsvp.valid_ticket_code else None

@@ -5,8 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from meetups import clock, errors
-from meetups.events import service as events
+from meetups import clock, errors, web
 from meetups.extensions import db
 from meetups.rsvps import organiser, questions, series, service
 from meetups.rsvps.forms import (
@@ -42,16 +41,13 @@ def _form_or_refuse(form):
 @login_required
 def save(event_id: int):
     form = _form_or_refuse(RsvpForm())
-    event = events.get_event(db.session, event_id, current_user)
-    answers = answers_from_form(questions.list_questions(db.session, event), request.form)
     rsvp = service.save_rsvp(
         db.session,
         event_id=event_id,
-        member=current_user,
-        guests=form.guests.data or 0,
-        answers=answers,
-        join_waitlist=form.join_waitlist.data,
+        member=web.me(),
+        answers=answers_from_form(request.form),
         now=clock.now(),
+        **form.values(),
     )
     db.session.commit()
     flash(STATUS_MESSAGES[rsvp.status](), "success")
@@ -106,7 +102,7 @@ def history(event_id: int):
         event_id=event_id,
         actor=current_user,
         action=args.get("action", ""),
-        search=args.get("q", ""),
+        q=args.get("q", ""),
         before=args.get("before"),
     )
     return render_template("rsvps/history.html", log=log, event=log.event, actions=organiser.HISTORY_ACTIONS)
@@ -172,20 +168,15 @@ def move(rsvp_id: int):
 @bp.route("/e/<int:event_id>/questions", methods=["GET", "POST"])
 @login_required
 def edit_questions(event_id: int):
-    event = events.get_event(db.session, event_id, current_user)
-    events.ensure_can(db.session, current_user, event, "manage")
+    event, asked = questions.get_questions_page(db.session, event_id=event_id, actor=web.me())
     form = CancelForm()  # CSRF only: the rows are dynamic and parsed by questions_from_form
-    if request.method == "POST":
-        _form_or_refuse(form)
-        questions.set_questions(
-            db.session, event=event, actor=current_user, items=questions_from_form(request.form)
-        )
-        db.session.commit()
-        flash(_("Questions saved."), "success")
-        return redirect(url_for("rsvps.edit_questions", event_id=event_id))
-    return render_template(
-        "rsvps/questions.html", event=event, form=form, asked=questions.list_questions(db.session, event)
-    )
+    if request.method == "GET":
+        return render_template("rsvps/questions.html", event=event, form=form, asked=asked)
+    _form_or_refuse(form)
+    questions.set_questions(db.session, event=event, actor=web.me(), items=questions_from_form(request.form))
+    db.session.commit()
+    flash(_("Questions saved."), "success")
+    return redirect(url_for("rsvps.edit_questions", event_id=event_id))
 
 
 @bp.post("/series/<int:series_id>/always-going")
@@ -193,10 +184,10 @@ def edit_questions(event_id: int):
 def always_going(series_id: int):
     _form_or_refuse(CancelForm())
     if request.form.get("stop"):
-        series.stop_always_going(db.session, series_id=series_id, member=current_user)
+        series.stop_always_going(db.session, series_id=series_id, member=web.me())
         message = _("You are no longer always going; your existing RSVPs stay.")
     else:
-        made = series.always_go(db.session, series_id=series_id, member=current_user, now=clock.now())
+        made = series.always_go(db.session, series_id=series_id, member=web.me(), now=clock.now())
         message = ngettext(
             "You are always going. RSVP made for %(num)d date.",
             "You are always going. RSVPs made for %(num)d dates.",

@@ -224,7 +224,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from meetups import create_app, web
-    from meetups.badges import service, sheets
+    from meetups.badges import selection, service, sheets
     from meetups.extensions import db
 
     if args.chunk:  # try another chunk size than the job's
@@ -311,8 +311,8 @@ def main() -> None:
 
         # One warm sheet of 8, in this process: the reprint path.
         sheets.warm_up()
-        people = service.list_people(db.session, db.session.get(service.Event, event_id))[:8]
-        sheet = service.make_sheet(db.session.get(service.Event, event_id), service.parse_options())
+        people = selection.list_people(db.session, db.session.get(service.Event, event_id))[:8]
+        sheet = service.make_sheet(db.session.get(service.Event, event_id), selection.parse_options())
         badges = service.make_badges(db.session, people, web.site(), NOW)
         times = []
         for _ in range(10):
@@ -323,7 +323,7 @@ def main() -> None:
             organiser = db.session.scalar(
                 db.select(service.Member).where(service.Member.email == "p3@bench.test")
             )
-            options = service.parse_options("a4-2x4", "rsvp:" + ",".join(str(p.rsvp.id) for p in people))
+            options = selection.parse_options("a4-2x4", "rsvp:" + ",".join(str(p.rsvp.id) for p in people))
             served = []
             for _ in range(5):
                 started = time.perf_counter()
@@ -341,7 +341,7 @@ def main() -> None:
         # Baselines, on fewer badges, scaled to the full count.
         everyone = service._badges(
             db.session,
-            service.list_people(db.session, db.session.get(service.Event, event_id))[: args.baseline],
+            selection.list_people(db.session, db.session.get(service.Event, event_id))[: args.baseline],
             NOW,
         )
         svg = naive_svg_seconds(everyone, sheet, args.baseline)

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from meetups import api, clock
 from meetups.api import IsoText
-from meetups.badges import service
+from meetups.badges import selection, service
 from meetups.badges.models import BadgeJob, JobStatus
 from meetups.extensions import db
 
@@ -76,7 +76,7 @@ def job_json(job: BadgeJob) -> dict:
 )
 @api.login_required
 def start_job(event_id: int, body: BadgeJobIn):
-    options = service.parse_options(body.layout, body.who, body.crop_marks)
+    options = selection.parse_options(body.layout, body.who, body.crop_marks)
     job = service.start_job(
         db.session, event_id=event_id, actor=current_user, options=options, now=clock.now()
     )

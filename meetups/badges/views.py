@@ -6,14 +6,14 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from meetups import clock, errors, web
-from meetups.badges import service, sheets
+from meetups.badges import selection, service, sheets
 from meetups.extensions import db
 
 bp = Blueprint("badges", __name__)
 
 
 def _options(args) -> service.Options:
-    return service.parse_options(args.get("layout"), args.get("who"), args.get("crop_marks"))
+    return selection.parse_options(args.get("layout"), args.get("who"), args.get("crop_marks"))
 
 
 def _sync_limit() -> int:

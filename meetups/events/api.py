@@ -22,7 +22,7 @@ from meetups.rsvps import service as rsvps
 bp = APIBlueprint("events_api", __name__, tag="Events")
 
 # The models check types and shapes only; the rules (lengths, ranges, time order, time zones) live in
-# service.validate_event_fields, which the HTML form shares.
+# fields.validate_event_fields, which the HTML form shares.
 WhenText = Annotated[
     StrictStr,
     Field(

@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from meetups.events import service
+from meetups.events import fields
 from meetups.events.models import Event, RsvpMode, StaffRole, WaitlistMode
 
 #: offered first in the zone picker: where most communities meet
@@ -59,14 +59,14 @@ COMMON_ZONES = (
 _REGIONS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
 #: the browser's datetime-local value first: WTForms renders the first format
 _LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-DATETIME_FIELDS = service.DATETIME_FIELDS
+DATETIME_FIELDS = fields.DATETIME_FIELDS
 #: the form's fields, named as events.service names them
-EVENT_FIELDS = service.EDITABLE
+EVENT_FIELDS = fields.EDITABLE
 
 
 def zone_names() -> list[str]:
     """Every place-named IANA zone, for the picker and the type-ahead list."""
-    return sorted(name for name in service.timezone_names() if name.split("/")[0] in _REGIONS)
+    return sorted(name for name in fields.timezone_names() if name.split("/")[0] in _REGIONS)
 
 
 def _local(label, hint_required: bool = False) -> DateTimeLocalField:
@@ -85,11 +85,9 @@ def _count(label, **attrs) -> IntegerField:
 
 class EventForm(FlaskForm):
     title = StringField(
-        _l("Title"), render_kw={"required": True, "maxlength": service.TITLE_MAX, "autocomplete": "off"}
+        _l("Title"), render_kw={"required": True, "maxlength": fields.TITLE_MAX, "autocomplete": "off"}
     )
-    description = TextAreaField(
-        _l("Description"), render_kw={"rows": 8, "maxlength": service.DESCRIPTION_MAX}
-    )
+    description = TextAreaField(_l("Description"), render_kw={"rows": 8, "maxlength": fields.DESCRIPTION_MAX})
     starts_at = _local(_l("Starts"), hint_required=True)
     ends_at = _local(_l("Ends"), hint_required=True)
     timezone = SelectField(_l("Time zone"), validate_choice=False)  # the service knows every zone
@@ -109,7 +107,7 @@ class EventForm(FlaskForm):
     )
     online_url = URLField(_l("Online link"), render_kw={"maxlength": 500, "placeholder": "https://"})
     capacity = _count(_l("Capacity"), min=0, placeholder=_l("No limit"))
-    max_guests = _count(_l("Guests per RSVP"), min=0, max=service.MAX_GUESTS_LIMIT)
+    max_guests = _count(_l("Guests per RSVP"), min=0, max=fields.MAX_GUESTS_LIMIT)
     rsvp_mode = SelectField(
         _l("Who gets a seat"),
         default=RsvpMode.open.value,
@@ -126,7 +124,7 @@ class EventForm(FlaskForm):
             SelectChoice(WaitlistMode.offer.value, _l("Offer it to the next person, who confirms")),
         ],
     )
-    offer_hours = _count(_l("Hours to confirm an offer"), min=1, max=service.OFFER_HOURS_MAX)
+    offer_hours = _count(_l("Hours to confirm an offer"), min=1, max=fields.OFFER_HOURS_MAX)
     offer_cutover_hours = _count(
         _l("Offer seats instead, from this many hours before the start"), min=1, max=336
     )

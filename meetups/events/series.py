@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from meetups import errors
 from meetups.accounts.models import Member
+from meetups.events import fields
 from meetups.events import service as events
 from meetups.events.models import Event, EventStatus, Frequency, Series
 
@@ -23,12 +24,12 @@ LONGEST_SERIES = timedelta(days=2 * 366)
 #: copied from the first event to each occurrence: what organisers set, but the moments (each date has its
 #: own, at the same wall-clock time), and what the event belongs to
 COPIED = (
-    *(name for name in events.EDITABLE if name not in events.DATETIME_FIELDS),
+    *(name for name in fields.EDITABLE if name not in fields.DATETIME_FIELDS),
     "community_id",
     "status",
     "created_by_id",
 )
-TIME_FIELDS = {"timezone", *events.DATETIME_FIELDS}
+TIME_FIELDS = {"timezone", *fields.DATETIME_FIELDS}
 
 
 def _nth_weekday(local_start: datetime) -> int:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
-from meetups.badges import service
+from meetups.badges import selection, service
 from meetups.badges.models import BadgeJob, BadgePrint, JobStatus
 from meetups.events.models import StaffRole
 from meetups.extensions import db
@@ -331,7 +331,7 @@ def test_a_job_whose_people_all_left_fails_with_a_reason(client, session, login,
         session,
         event_id=party.event.id,
         actor=party.organiser,
-        options=service.parse_options("a6", f"rsvp:{party.rsvps[0].id}"),
+        options=selection.parse_options("a6", f"rsvp:{party.rsvps[0].id}"),
         now=now,
     )
     party.rsvps[0].status, party.rsvps[0].ticket_code = RsvpStatus.cancelled, None
@@ -345,7 +345,7 @@ def test_a_job_whose_people_all_left_fails_with_a_reason(client, session, login,
 
 
 def test_pressing_twice_joins_the_job_under_way(session, party, now):
-    options = service.parse_options("a4-2x4", "all")
+    options = selection.parse_options("a4-2x4", "all")
     first = service.start_job(
         session, event_id=party.event.id, actor=party.organiser, options=options, now=now
     )
@@ -356,7 +356,7 @@ def test_pressing_twice_joins_the_job_under_way(session, party, now):
         session,
         event_id=party.event.id,
         actor=party.organiser,
-        options=service.parse_options("a6", "all"),
+        options=selection.parse_options("a6", "all"),
         now=now,
     )
     assert first.id == second.id != other.id

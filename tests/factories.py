@@ -1,6 +1,7 @@
 """Plain factory functions: valid defaults, override what the test is about."""
 
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -124,3 +125,8 @@ def event_body(**overrides) -> dict:
         "rsvp_closes_at": "2030-07-01T18:00",
         **overrides,
     }
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token in a page's <meta name="csrf-token">, for tests that post as a browser does."""
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from harness.servers import free_port
+from tests.factories import csrf_token
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +63,7 @@ def _gunicorn(clone: Path, env: dict) -> str:
 
 def _volunteer(url: str) -> requests.Session:
     browser = requests.Session()
-    token = re.search(r'name="csrf-token" content="([^"]+)"', browser.get(f"{url}/login").text).group(1)
+    token = csrf_token(browser.get(f"{url}/login").text)
     response = browser.post(
         f"{url}/login",
         data={"email": "volunteer@example.org", "password": "demo-volunteer-pass", "csrf_token": token},

@@ -1,7 +1,5 @@
 """Abuse limits, CSRF and cookie flags, each on an app of its own configured the way production is."""
 
-import re
-
 import pytest
 from werkzeug.security import generate_password_hash
 
@@ -9,6 +7,7 @@ from meetups import config, create_app
 from meetups.accounts.models import Member
 from meetups.extensions import db, limiter
 from tests.conftest import FROZEN_NOW
+from tests.factories import csrf_token
 
 PASSWORD = "correct horse battery"
 
@@ -48,7 +47,7 @@ def make_app(monkeypatch):
 
 def _csrf_token(client, path: str = "/login") -> str:
     page = client.get(path)
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
+    return csrf_token(page.text)
 
 
 def _login(client) -> None:

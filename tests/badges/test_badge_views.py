@@ -11,7 +11,7 @@ from meetups.events.models import StaffRole
 from meetups.extensions import db
 from meetups.rsvps.models import RsvpStatus
 from tests.badges.conftest import NAMES, add_going, decode_pages, page_count, pdf_text, squeeze
-from tests.factories import join, make_event, make_member, make_staff
+from tests.factories import csrf_token, join, make_event, make_member, make_staff
 
 BASE = "http://meetups.test"
 
@@ -307,9 +307,7 @@ def test_the_api_starts_a_job_and_reports_its_progress(
     client, session, login, party, now, immediate_jobs, render_pool
 ):
     login(party.organiser)
-    token = (
-        client.get(f"/e/{party.event.id}/badges").text.split('name="csrf-token" content="')[1].split('"')[0]
-    )
+    token = csrf_token(client.get(f"/e/{party.event.id}/badges").text)
 
     response = client.post(
         f"/api/v1/events/{party.event.id}/badge-jobs",

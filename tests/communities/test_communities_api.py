@@ -1,11 +1,9 @@
 """The communities JSON API: found, list, read, join, leave."""
 
-import re
-
 from sqlalchemy import func, select
 
 from meetups.communities.models import Community, CommunityRole, Membership
-from tests.factories import bearer, join, make_admin, make_community, make_member
+from tests.factories import bearer, csrf_token, join, make_admin, make_community, make_member
 
 
 def _count(session, model) -> int:
@@ -148,7 +146,7 @@ def test_a_logged_in_browser_session_works_too(client, session, login, now):
     assert refused.status_code == 403
     assert refused.json["error"]["reason"] == "csrf"
     page = client.get("/").get_data(as_text=True)
-    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    token = csrf_token(page)
     response = client.post("/api/v1/communities/by-cookie/join", headers={"X-CSRFToken": token})
     assert response.status_code == 200, response.json
     assert response.json["membership"]["role"] == "member"

@@ -339,9 +339,10 @@ def main() -> None:
         )
 
         # Baselines, on fewer badges, scaled to the full count.
-        everyone = service._badges(
+        everyone = service.make_badges(
             db.session,
             selection.list_people(db.session, db.session.get(service.Event, event_id))[: args.baseline],
+            web.site(),
             NOW,
         )
         svg = naive_svg_seconds(everyone, sheet, args.baseline)

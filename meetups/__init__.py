@@ -38,6 +38,8 @@ def _blueprints():
     from meetups.communities import views as communities_views
     from meetups.events import api as events_api
     from meetups.events import views as events_views
+    from meetups.recognition import api as recognition_api
+    from meetups.recognition import views as recognition_views
     from meetups.rsvps import api as rsvps_api
     from meetups.rsvps import views as rsvps_views
 
@@ -56,6 +58,8 @@ def _blueprints():
         (calendars_api.bp, "/api/v1"),
         (badges_views.bp, None),
         (badges_api.bp, "/api/v1"),
+        (recognition_views.bp, None),
+        (recognition_api.bp, "/api/v1"),
     ]
 
 

@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session
 
 from meetups.accounts import service as accounts
 from meetups.accounts.models import Member
+from meetups.checkin.models import CheckIn
 from meetups.communities import service as communities
 from meetups.communities.models import Community, CommunityRole
+from meetups.events import series
 from meetups.events import service as events
 from meetups.events.models import Event, EventStaff, EventStatus, StaffRole, WaitlistMode
+from meetups.recognition import service as recognition
 from meetups.rsvps import service as rsvps
 from meetups.rsvps import tickets
 from meetups.rsvps.models import Rsvp, RsvpStatus
@@ -170,16 +173,21 @@ class DemoResult:
     events: list[Event] = field(default_factory=list)
 
 
+#: the demo's people and communities have been around a while: they have a year of history
+SINCE = timedelta(days=400)
+
+
 def load(session: Session, *, now: datetime) -> DemoResult:
     """Create whatever of the demo data is missing; a second run adds nothing."""
     result = DemoResult(logins=[(role, email, password) for role, email, password, _name in LOGINS])
-    _demo_logins(session, result, now)
-    _demo_members(session, result, now)
-    _demo_communities(session, result, now)
-    _demo_memberships(session, result, now)
+    _demo_logins(session, result, now - SINCE)
+    _demo_members(session, result, now - SINCE)
+    _demo_communities(session, result, now - SINCE)
+    _demo_memberships(session, result, now - SINCE)
     _demo_events(session, result, now)
     _demo_staff(session, result, now)
     _demo_rsvps(session, result, now)
+    _demo_history(session, result, now)
     session.flush()
     return result
 
@@ -189,7 +197,13 @@ def _demo_logins(session: Session, result: DemoResult, now: datetime) -> None:
         member = accounts.get_member_by_email(session, email)
         if member is None:
             member = accounts.sign_up(
-                session, email=email, name=name, password=password, is_admin=role == "admin", now=now
+                session,
+                email=email,
+                name=name,
+                password=password,
+                is_admin=role == "admin",
+                now=now,
+                verify=False,
             )
             member.email_verified_at = now  # demo addresses cannot receive the verification mail
             result.created += 1
@@ -246,7 +260,8 @@ def _demo_memberships(session: Session, result: DemoResult, now: datetime) -> No
     for i, member in enumerate(members):
         for community in [berlin] if i % 3 == 0 else [tbilisi] if i % 3 == 1 else [berlin, tbilisi]:
             if communities.get_role(session, member, community) is None:
-                communities.join_community(session, community=community, member=member, now=now)
+                joined = now + timedelta(days=7 * i)  # a community grows week by week
+                communities.join_community(session, community=community, member=member, now=joined)
                 result.created += 1
 
 
@@ -322,7 +337,9 @@ def _demo_rsvps(session: Session, result: DemoResult, now: datetime) -> None:
         wanted = len(regulars) if event.capacity is None else min(len(regulars), event.capacity + 4)
         crowd = regulars[index % 7 :] + regulars[: index % 7]
         if event.has_ended(now):
-            _past_rsvps(session, event, crowd[: wanted * 2 // 3], now)
+            _past_rsvps(session, event, crowd[: wanted * 2 // 3], now, seed=index)
+            session.flush()
+            recognition.close_event(session, event_id=event.id, actor=None, now=now)
             continue
         for n, member in enumerate(crowd[:wanted]):
             guests = 1 if event.max_guests and n % 4 == 0 else 0
@@ -334,16 +351,92 @@ def _demo_rsvps(session: Session, result: DemoResult, now: datetime) -> None:
             rsvps.cancel_rsvp(session, event_id=event.id, member=crowd[0], now=now)  # a seat to offer
 
 
-def _past_rsvps(session: Session, event: Event, crowd: list[Member], now: datetime) -> None:
-    for member in crowd:
-        session.add(
-            Rsvp(
-                event=event,
-                member=member,
-                status=RsvpStatus.going,
-                guests=0,
-                created_at=event.created_at,
-                updated_at=event.created_at,
-                ticket_code=tickets.new_code(),
-            )
+def _past_rsvps(session: Session, event: Event, crowd: list[Member], now: datetime, seed: int = 0) -> None:
+    """Who RSVP'd to a past event and what became of it: most came and were scanned at the door, some never
+    came, a few cancelled (in time, or late); the same every run."""
+    for n, member in enumerate(crowd):
+        fate = (n * 7 + seed * 3) % 20
+        rsvp_at = event.starts_at - timedelta(days=1 + (n * 5 + seed) % 30)
+        cancelled = fate in (18, 19)
+        rsvp = Rsvp(
+            event=event,
+            member=member,
+            status=RsvpStatus.cancelled if cancelled else RsvpStatus.going,
+            end_reason="member" if cancelled else "",
+            guests=0,
+            created_at=rsvp_at,
+            # a late cancellation the evening before; one in time a week before
+            updated_at=event.starts_at - (timedelta(hours=10) if fate == 19 else timedelta(days=7))
+            if cancelled
+            else rsvp_at,
+            ticket_code=tickets.new_code(),
         )
+        session.add(rsvp)
+        if fate < 16:  # the door scanned them; fates 16 and 17 never came
+            session.add(
+                CheckIn(
+                    event_id=event.id,
+                    rsvp=rsvp,
+                    checked_in_at=event.starts_at + timedelta(minutes=n % 40),
+                    recorded_at=event.starts_at + timedelta(minutes=n % 40),
+                    guests_admitted=0,
+                )
+            )
+
+
+#: a year of monthly meetups per community, so profiles, streaks, achievements and the health page have a
+#: history on the first run; one date was cancelled (streaks forgive it)
+HISTORY = {
+    "berlin-python": ("Berlin Python Monthly", "Europe/Berlin", _BERLIN_VENUES["betahaus"], 40),
+    "tbilisi-js": ("Tbilisi JS Monthly", "Asia/Tbilisi", _TBILISI_VENUES["hub"], 35),
+}
+HISTORY_MONTHS = 12
+
+
+def _demo_history(session: Session, result: DemoResult, now: datetime) -> None:
+    organiser, volunteer, demo_member = (result.people[r] for r in ("organiser", "volunteer", "member"))
+    regulars = list(
+        session.scalars(
+            select(Member)
+            .where(Member.email.in_([f"{local}@example.org" for local, _name in MEMBERS]))
+            .order_by(Member.id)
+        )
+    )
+    for index, (slug, (title, zone, venue, capacity)) in enumerate(HISTORY.items()):
+        community = result.communities[slug]
+        if session.scalar(select(Event.id).where(Event.community_id == community.id, Event.title == title)):
+            continue
+        start = datetime.combine(
+            now.astimezone(ZoneInfo(zone)).date() - timedelta(days=365 - 7 * index), time(19)
+        )
+        fields = {"title": title, "timezone": zone, "starts_at": start, "ends_at": start + timedelta(hours=2),
+                  "venue_name": venue[0], "venue_address": venue[1], "capacity": capacity,
+                  "description": "Talks, questions and pizza, every month."}  # fmt: skip
+        first = events.create_event(
+            session, community=community, actor=organiser, fields=fields, now=now, publish=True
+        )
+        dates = [
+            first,
+            *series.repeat_event(
+                session, event=first, actor=organiser, frequency="monthly", count=HISTORY_MONTHS, now=now
+            ),
+        ]
+        for n, event in enumerate(dates):
+            if event.ends_at > now:
+                continue
+            if n == 7:
+                events.cancel_event(
+                    session, event=event, actor=organiser, reason="The venue was double-booked.", now=now
+                )
+                continue
+            speaker = regulars[(n * 3 + index) % len(regulars)]
+            session.add(EventStaff(event=event, member=speaker, role=StaffRole.speaker, added_at=now))
+            if n % 4 == 1:
+                session.add(EventStaff(event=event, member=volunteer, role=StaffRole.volunteer, added_at=now))
+            crowd = regulars[(n * 2 + index) % 9 :][: 18 + n % 8]
+            if n not in (3,) and demo_member not in crowd:  # Mia misses one month
+                crowd = [*crowd, demo_member]
+            _past_rsvps(session, event, crowd, now, seed=n + index)
+            session.flush()
+            recognition.close_event(session, event_id=event.id, actor=None, now=now)
+            result.created += 1

@@ -7,15 +7,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from meetups import spreadsheets
 from meetups.accounts import service as accounts
 from meetups.accounts.models import Member
+from meetups.checkin.models import CheckIn
 from meetups.communities import service as communities
+from meetups.communities.models import Community, Membership
 from meetups.events import series
 from meetups.events import service as events
+from meetups.events.models import Event
+from meetups.notify.models import Message
+from meetups.recognition import health, profiles
+from meetups.recognition.models import Attendance, Contribution
 from meetups.rsvps import series as series_rsvps
 from meetups.rsvps import service as rsvps
+from meetups.rsvps.models import Question, Rsvp
+from meetups.site import Site
 
 PAST_EVENTS_SHOWN = 10
 
@@ -40,12 +50,20 @@ def get_event_page(
     the page never shows a seat held by nobody (the one write a look can cause; the view commits it)."""
     event = events.get_event(session, event_id, viewer=viewer)
     rsvps.settle(session, event_id=event.id, now=now)
+    box = rsvps.get_rsvp_box(session, event, viewer)
+    going_people, going_total = rsvps.list_going_people(session, event, viewer)
+    mine = box["my_rsvp"]
+    nudge = profiles.recent_record(session, viewer.id) if mine and mine.rsvp.status.value == "going" else None
     return {
         "event": event,
         "organisers": events.list_organisers(session, event),
         "occurrences": series.list_occurrences(session, event) if event.series_id else [],
         "always_going": series_rsvps.is_always_going(session, event.series_id, viewer),
-        **rsvps.get_rsvp_box(session, event, viewer),
+        "going_people": going_people,
+        "going_total": going_total,
+        #: (came, of) over the member's last RSVPs: the nudge against no-shows, from three on
+        "track_record": nudge if nudge and nudge[1] >= 3 else None,
+        **box,
     }
 
 
@@ -69,6 +87,7 @@ def get_community_page(
     listed = {"community": community, "include_drafts": manages}
     return {
         "community": community,
+        "leaderboard": health.get_leaderboard(session, community=community, viewer=viewer, now=now),
         "member_count": communities.count_members(session, community),
         "role": communities.get_role(session, viewer, community),
         "manages": manages,
@@ -86,3 +105,132 @@ def get_me_page(session: Session, *, member: Member, now: datetime) -> dict[str,
         "upcoming_rsvps": rsvps.list_my_rsvps(session, member, now=now),
         "past_rsvps": rsvps.list_my_rsvps(session, member, now=now, past=True)[:20],
     }
+
+
+def get_my_data(session: Session, *, member: Member, site: Site) -> dict[str, Any]:
+    """Everything kept about a member, for them to download (JSON, or flattened to CSV): what they wrote,
+    where they belong, what they answered, when they came, what was mailed; tokens without their secrets."""
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    rsvp_rows = session.execute(
+        select(Rsvp, Event.title)
+        .join(Event, Event.id == Rsvp.event_id)
+        .where(Rsvp.member_id == member.id)
+        .order_by(Rsvp.id)
+    ).all()
+    labels = dict(
+        session.execute(
+            select(Question.id, Question.label).where(
+                Question.event_id.in_({r.event_id for r, _t in rsvp_rows})
+            )
+        ).all()
+    )
+    return {
+        "member": {
+            "id": member.id,
+            "email": member.email,
+            "name": member.name,
+            "pronouns": member.pronouns,
+            "bio": member.bio,
+            "locale": member.locale,
+            "created_at": iso(member.created_at),
+            "email_verified_at": iso(member.email_verified_at),
+            "profile_visibility": member.profile_visibility.value,
+            "show_in_attendee_lists": member.show_in_attendee_lists,
+            "show_on_leaderboards": member.show_on_leaderboards,
+            "profile_url": site.url("recognition.profile", member_id=member.id),
+        },
+        "memberships": [
+            {"community": c.slug, "name": c.name, "role": m.role.value, "joined_at": iso(m.joined_at)}
+            for m, c in session.execute(
+                select(Membership, Community)
+                .join(Community, Community.id == Membership.community_id)
+                .where(Membership.member_id == member.id)
+            )
+        ],
+        "rsvps": [
+            {
+                "event_id": r.event_id,
+                "event": title,
+                "status": r.status.value,
+                "guests": r.guests,
+                "answers": {labels.get(int(k), k): v for k, v in (r.answers or {}).items()},
+                "created_at": iso(r.created_at),
+                "updated_at": iso(r.updated_at),
+                "end_reason": r.end_reason or None,
+            }
+            for r, title in rsvp_rows
+        ],
+        "attendance": [
+            {
+                "event_id": a.event_id,
+                "event": title,
+                "on": a.event_on.isoformat(),
+                "outcome": a.outcome.value,
+                "guests": a.guests,
+            }
+            for a, title in session.execute(
+                select(Attendance, Event.title)
+                .join(Event, Event.id == Attendance.event_id)
+                .where(Attendance.member_id == member.id)
+            )
+        ],
+        "contributions": [
+            {"event_id": c.event_id, "event": title, "on": c.event_on.isoformat(), "role": c.role}
+            for c, title in session.execute(
+                select(Contribution, Event.title)
+                .join(Event, Event.id == Contribution.event_id)
+                .where(Contribution.member_id == member.id)
+            )
+        ],
+        "check_ins": [
+            {
+                "event_id": c.event_id,
+                "checked_in_at": iso(c.checked_in_at),
+                "guests_admitted": c.guests_admitted,
+                "undone_at": iso(c.undone_at),
+            }
+            for c in session.scalars(
+                select(CheckIn).join(Rsvp, Rsvp.id == CheckIn.rsvp_id).where(Rsvp.member_id == member.id)
+            )
+        ],
+        "mail": [
+            {
+                "kind": m.kind,
+                "status": m.status.value,
+                "subject": m.subject,
+                "created_at": iso(m.created_at),
+                "sent_at": iso(m.sent_at),
+            }
+            for m in session.scalars(
+                select(Message).where(Message.member_id == member.id).order_by(Message.id)
+            )
+        ],
+        "api_tokens": [
+            {
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": iso(t.created_at),
+                "last_used_at": iso(t.last_used_at),
+            }
+            for t in accounts.list_tokens(session, member)
+        ],
+    }
+
+
+def my_data_csv(data: dict[str, Any]) -> str:
+    """The same, one row per item: what it is, when, and the rest as text (a spreadsheet reads it)."""
+    rows = [
+        ["member", data["member"]["created_at"], f"{key}={value}"] for key, value in data["member"].items()
+    ]
+    for section, items in data.items():
+        if section == "member":
+            continue
+        for item in items:
+            when = next(
+                (item[k] for k in ("on", "created_at", "joined_at", "checked_in_at") if item.get(k)), ""
+            )
+            rows.append([section, when, "; ".join(f"{k}={v}" for k, v in item.items())])
+    return spreadsheets.to_csv(["kind", "when", "detail"], rows)

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "meetups"
 
 GROUND = {
+    "charts",
     "clock",
     "config",
     "dates",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from apiflask import APIBlueprint
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from meetups import api, clock, web
+from meetups import api, clock, pages, web
 from meetups.accounts import service
 from meetups.accounts.models import ApiToken, Member
 from meetups.api import IsoText
@@ -55,6 +55,32 @@ class ProfileChanges(BaseModel):
     pronouns: StrictStr = Field(None, description=f"At most {service.PRONOUNS_MAX} characters.")
     bio: StrictStr = Field(None, description=f"At most {service.BIO_MAX} characters; Markdown.")
     locale: Literal["en", "ru"] | None = Field(None, description="null: follow the browser's language.")
+
+
+class PrivacyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile_visibility: StrictStr = Field(description="public, communities or private: who sees my profile.")
+    show_in_attendee_lists: StrictBool = Field(description="My name in the “who's going” list of events.")
+    show_on_leaderboards: StrictBool = Field(description="Me on my communities' leaderboards.")
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: StrictStr = Field(description="To be sure it is you.")
+
+
+class MyDataOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    member: dict[str, Any]
+    memberships: list[dict[str, Any]]
+    rsvps: list[dict[str, Any]]
+    attendance: list[dict[str, Any]]
+    contributions: list[dict[str, Any]]
+    check_ins: list[dict[str, Any]]
+    mail: list[dict[str, Any]]
+    api_tokens: list[dict[str, Any]]
 
 
 class MemberOut(BaseModel):
@@ -116,9 +142,12 @@ def member_json(member: Member) -> dict:
         "email_verified": member.is_email_verified,
         "is_admin": member.is_admin,
         "created_at": _iso(member.created_at),
-        "url": web.absolute_url("accounts.profile", member_id=member.id),
+        "url": web.absolute_url("recognition.profile", member_id=member.id),
         # the secret personal feed; only the member sees this object
         "calendar_url": calendar_url(db.session, member, site=web.site()),
+        "profile_visibility": member.profile_visibility.value,
+        "show_in_attendee_lists": member.show_in_attendee_lists,
+        "show_on_leaderboards": member.show_on_leaderboards,
     }
 
 
@@ -197,6 +226,50 @@ def update_me(body: ProfileChanges):
     service.update_profile(db.session, member, **{**changes, "locale": changes["locale"] or ""})
     db.session.commit()
     return {"member": member_json(member)}
+
+
+@bp.put("/me/privacy")
+@bp.input(PrivacyIn, arg_name="body")
+@bp.output(MemberEnvelope)
+@bp.doc(
+    summary="Set who sees my profile, and whether I appear on attendee lists and leaderboards",
+    security=api.SECURITY,
+    responses={401: "login_required", 422: "invalid_input"},
+)
+@api.login_required
+def update_privacy(body: PrivacyIn):
+    member = service.update_privacy(db.session, _me(), **body.model_dump())
+    db.session.commit()
+    return {"member": member_json(member)}
+
+
+@bp.get("/me/export")
+@bp.output(MyDataOut)
+@bp.doc(
+    summary="Everything kept about me (the same as the JSON download on /me)",
+    security=api.SECURITY,
+    responses={401: "login_required"},
+)
+@api.login_required
+def export_me():
+    return pages.get_my_data(db.session, member=_me(), site=web.site())
+
+
+@bp.delete("/me")
+@bp.input(PasswordIn, arg_name="body")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Delete my account",
+    description="Personal data goes; organisers keep anonymous counts of who came. The last organiser of a "
+    "community must hand it on first.",
+    security=api.SECURITY,
+    responses={401: "login_required, invalid_credentials", 403: "forbidden", 422: "invalid_input"},
+)
+@api.login_required
+def delete_me(body: PasswordIn):
+    service.delete_account(db.session, _me(), password=body.password, now=clock.now())
+    db.session.commit()
+    return ""
 
 
 @bp.get("/me/tokens")

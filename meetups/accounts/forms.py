@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import InputRequired
 
 from meetups.accounts import service
+from meetups.accounts.models import Visibility
 
 _required = InputRequired(message=_l("Please fill this in."))
 
@@ -109,6 +110,26 @@ class TokenForm(FlaskForm):
         _l("Token name"),
         render_kw={"autocomplete": "off", "maxlength": 60, "placeholder": _l("e.g. door scanner")},
     )
+
+
+class PrivacyForm(FlaskForm):
+    profile_visibility = SelectField(
+        _l("Who sees my profile and attendance"),
+        choices=[
+            SelectChoice(Visibility.public.value, _l("Anyone")),
+            SelectChoice(Visibility.communities.value, _l("Members of my communities")),
+            SelectChoice(Visibility.private.value, _l("Only me")),
+        ],
+    )
+    show_in_attendee_lists = BooleanField(_l("Show my name in the “who's going” list of events"))
+    show_on_leaderboards = BooleanField(_l("Show me on my communities' leaderboards"))
+
+    def values(self) -> dict:
+        """What accounts.service.update_privacy takes from the form."""
+        return {
+            name: self[name].data
+            for name in ("profile_visibility", "show_in_attendee_lists", "show_on_leaderboards")
+        }
 
 
 class DeleteAccountForm(FlaskForm):

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+import enum
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetups.extensions import db
+
+
+class Visibility(enum.StrEnum):
+    """Who sees a member's profile and attendance."""
+
+    public = "public"  # anyone
+    communities = "communities"  # members of a community they belong to (the default)
+    private = "private"  # only themselves
 
 
 class Member(db.Model):
@@ -24,6 +33,13 @@ class Member(db.Model):
     locale: Mapped[str] = mapped_column(String(8), default="")
     email_verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    profile_visibility: Mapped[Visibility] = mapped_column(
+        Enum(Visibility, native_enum=False, length=16, validate_strings=True), default=Visibility.communities
+    )
+    #: whether their name appears in the "who's going" list of an event page (organisers always see them)
+    show_in_attendee_lists: Mapped[bool] = mapped_column(default=True)
+    #: whether they appear on their communities' leaderboards
+    show_on_leaderboards: Mapped[bool] = mapped_column(default=True)
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetups import errors
-from meetups.accounts.models import ApiToken, Member
+from meetups.accounts.models import ApiToken, Member, Visibility
 from meetups.extensions import begin_write
 from meetups.notify import service as notify
 
@@ -183,6 +183,33 @@ def update_profile(
     if locale not in ("", "en", "ru"):
         raise errors.InvalidInput(_("That language is not available."), field="locale")
     member.name, member.pronouns, member.bio, member.locale = _clean_name(name), pronouns, bio, locale
+    session.flush()
+    return member
+
+
+def update_privacy(
+    session: Session,
+    member: Member,
+    *,
+    profile_visibility: str,
+    show_in_attendee_lists: bool,
+    show_on_leaderboards: bool,
+) -> Member:
+    """Who sees my profile and attendance, and whether my name appears on attendee lists and leaderboards."""
+    try:
+        visibility = Visibility(profile_visibility)
+    except ValueError:
+        raise errors.InvalidInput(
+            _("Choose who sees your profile: public, communities or private."), field="profile_visibility"
+        ) from None
+    for name, value in (
+        ("show_in_attendee_lists", show_in_attendee_lists),
+        ("show_on_leaderboards", show_on_leaderboards),
+    ):
+        if not isinstance(value, bool):
+            raise errors.InvalidInput(_("Choose yes or no."), field=name)
+    member.profile_visibility = visibility
+    member.show_in_attendee_lists, member.show_on_leaderboards = show_in_attendee_lists, show_on_leaderboards
     session.flush()
     return member
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from urllib.parse import urlsplit
 
@@ -11,13 +12,14 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from meetups import clock, errors, forms, pages
+from meetups import clock, errors, forms, pages, web
 from meetups.accounts import service
 from meetups.accounts.forms import (
     DeleteAccountForm,
     ForgotForm,
     LoginForm,
     PasswordForm,
+    PrivacyForm,
     ProfileForm,
     ResetForm,
     SignupForm,
@@ -212,6 +214,7 @@ def _me_page(status: int = 200, *, new_token: tuple | None = None, **forms):
         "password_form": PasswordForm(formdata=None, prefix="password"),
         "token_form": TokenForm(formdata=None, prefix="token"),
         "delete_form": DeleteAccountForm(formdata=None, prefix="delete"),
+        "privacy_form": PrivacyForm(formdata=None, obj=_me(), prefix="privacy"),
         **forms,
     }
     page = pages.get_me_page(db.session, member=_me(), now=clock.now())
@@ -239,6 +242,34 @@ def update_profile():
     session.pop("lang", None)  # the saved language now decides, not an earlier switch on a page
     flash(_("Your profile is saved."), "success")
     return redirect(url_for("accounts.me"))
+
+
+@bp.post("/me/privacy")
+@login_required
+def update_privacy():
+    form = PrivacyForm(prefix="privacy")
+    if not forms.submit(
+        form, lambda: service.update_privacy(db.session, _me(), **form.values()), _refuse
+    ).done:
+        return _me_page(422, privacy_form=form)
+    flash(_("Your privacy settings are saved."), "success")
+    return redirect(url_for("accounts.me", _anchor="privacy"))
+
+
+@bp.get("/me/data.<any(json, csv):kind>")
+@login_required
+def my_data(kind: str):
+    data = pages.get_my_data(db.session, member=_me(), site=web.site())
+    body, mimetype = (
+        (pages.my_data_csv(data), "text/csv")
+        if kind == "csv"
+        else (json.dumps(data, ensure_ascii=False, indent=2), "application/json")
+    )
+    headers = {
+        "Content-Disposition": f'attachment; filename="meetups-my-data.{kind}"',
+        "Cache-Control": "no-store",
+    }
+    return current_app.response_class(body, mimetype=mimetype, headers=headers)
 
 
 @bp.post("/me/password")
@@ -294,9 +325,3 @@ def delete_account():
     logout_user()
     flash(_("Your account is deleted. Goodbye, and thank you for coming along."), "success")
     return redirect("/")
-
-
-@bp.get("/members/<int:member_id>")
-def profile(member_id: int):
-    member = service.get_member(db.session, member_id)
-    return render_template("accounts/profile.html", member=member)

@@ -25,6 +25,8 @@ class Community(db.Model):
     #: the accent colour on pages and badges, "#rrggbb"
     color: Mapped[str] = mapped_column(String(7), default="#3b5bdb")
     created_at: Mapped[datetime]
+    #: who founded it (the "founded a community" achievement)
+    founded_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="community", passive_deletes=True)
 

@@ -146,7 +146,12 @@ def create_community(
     if session.scalar(select(Community.id).where(Community.slug == slug)) is not None:
         raise errors.SlugTaken(_("Another community already uses this short name."), field="slug")
     community = Community(
-        slug=slug, name=name, description=(description or "").strip(), color=color.lower(), created_at=now
+        slug=slug,
+        name=name,
+        description=(description or "").strip(),
+        color=color.lower(),
+        created_at=now,
+        founded_by_id=actor.id,
     )
     session.add(community)
     session.add(Membership(community=community, member=actor, role=CommunityRole.organiser, joined_at=now))

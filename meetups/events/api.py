@@ -68,6 +68,12 @@ class EventChanges(BaseModel):
     )
     late_offer_hours: StrictInt | None = Field(None, description="How long offers near the start are held.")
     checkin_opens_at: WhenText | None = Field(None, description="Null: two hours before the start.")
+    overbook: StrictInt | None = Field(
+        None, description="Overbooking: this many more people may take a seat than the capacity (0 to it)."
+    )
+    close_after_hours: StrictInt | None = Field(
+        None, description="Attendance is resolved this long after the end."
+    )
 
 
 class EventIn(EventChanges):
@@ -136,6 +142,9 @@ class EventOut(BaseModel):
     rsvp_closes_at: IsoText | None
     community: CommunityRef
     cancel_reason: str
+    overbook: int = Field(description="Places beyond the capacity (overbooking).")
+    close_after_hours: int
+    closed_at: IsoText | None = Field(description="When attendance was resolved; null while it is open.")
 
 
 class StaffOut(BaseModel):
@@ -198,6 +207,9 @@ def event_json(event: Event, counts: dict[str, int] | None = None) -> dict:
         "offer_cutover_hours": event.offer_cutover_hours,
         "late_offer_hours": event.late_offer_hours,
         "checkin_opens_at": _iso(event.checkin_opens()),
+        "overbook": event.overbook,
+        "close_after_hours": event.close_after_hours,
+        "closed_at": _iso(event.closed_at),
         "series_id": event.series_id,
     }
 

@@ -39,6 +39,8 @@ EDITABLE = (
     "rsvp_opens_at",
     "rsvp_closes_at",
     "checkin_opens_at",
+    "overbook",
+    "close_after_hours",
 )
 #: the editable fields that are moments: given as wall-clock time in the event's zone, or with an offset
 DATETIME_FIELDS = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at")
@@ -128,6 +130,8 @@ def validate_event_fields(fields: dict) -> dict:
         "offer_hours": _whole(fields, "offer_hours", 1, OFFER_HOURS_MAX, _("Offer hold time")) or 24,
         "offer_cutover_hours": _whole(fields, "offer_cutover_hours", 1, 24 * 14, _("Switch to offers")),
         "late_offer_hours": _whole(fields, "late_offer_hours", 1, 48, _("Late offer hold time")) or 2,
+        "overbook": _whole(fields, "overbook", 0, 1_000_000, _("Overbooking")) or 0,
+        "close_after_hours": _whole(fields, "close_after_hours", 1, 24 * 7, _("Close after")) or 6,
         "rsvp_mode": choice(fields, "rsvp_mode", RsvpMode, RsvpMode.open),
         "waitlist_mode": choice(fields, "waitlist_mode", WaitlistMode, WaitlistMode.auto),
     }
@@ -136,6 +140,11 @@ def validate_event_fields(fields: dict) -> dict:
     if clean["online_url"] and urlsplit(clean["online_url"]).scheme not in ("http", "https"):
         raise errors.InvalidInput(
             _("The online link must start with https:// or http://."), field="online_url"
+        )
+    if clean["overbook"] and (clean["capacity"] is None or clean["overbook"] > clean["capacity"]):
+        raise errors.InvalidInput(
+            _("Overbooking needs a capacity, and at most as many extra places as there are seats."),
+            field="overbook",
         )
     starts, ends = clean["starts_at"], clean["ends_at"]
     if starts is None:

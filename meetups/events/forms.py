@@ -132,6 +132,8 @@ class EventForm(FlaskForm):
     rsvp_opens_at = _local(_l("RSVPs open"))
     rsvp_closes_at = _local(_l("RSVPs close"))
     checkin_opens_at = _local(_l("Check-in opens"))
+    overbook = _count(_l("Overbooking: extra places"), min=0)
+    close_after_hours = _count(_l("Close attendance, hours after the end"), min=1, max=168)
     save = SubmitField(_l("Save draft"))
     publish = SubmitField(_l("Publish"))
 
@@ -188,6 +190,8 @@ def new_event_data(zone: str) -> dict:
         "max_guests": 0,
         "offer_hours": 24,
         "late_offer_hours": 2,
+        "overbook": 0,
+        "close_after_hours": 6,
         "rsvp_mode": RsvpMode.open.value,
         "waitlist_mode": WaitlistMode.auto.value,
     }

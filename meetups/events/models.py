@@ -74,6 +74,7 @@ class Event(db.Model):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("max_guests >= 0", name="max_guests_not_negative"),
+        CheckConstraint("overbook >= 0", name="overbook_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,6 +106,13 @@ class Event(db.Model):
     rsvp_closes_at: Mapped[datetime | None]
     #: None means two hours before the start
     checkin_opens_at: Mapped[datetime | None]
+    #: overbooking: this many more people may take a seat than there are seats, because some never come
+    #: (the community health page suggests it from the no-show rate); the waitlist starts after them
+    overbook: Mapped[int] = mapped_column(default=0)
+    #: attendance is resolved this long after the end, unless an organiser closes the event first
+    close_after_hours: Mapped[int] = mapped_column(default=6)
+    #: when attendance was resolved (recognition.service.close_event); the door's record is final then
+    closed_at: Mapped[datetime | None]
     status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.draft, index=True)
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
     #: iCalendar SEQUENCE: bumped whenever time, place or status changes
@@ -146,6 +154,15 @@ class Event(db.Model):
 
     def has_ended(self, now: datetime) -> bool:
         return self.ends_at <= now
+
+    @property
+    def admits(self) -> int | None:
+        """How many people may hold seats: the capacity and the overbooking (None: no limit)."""
+        return None if self.capacity is None else self.capacity + self.overbook
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     def rsvp_closes(self) -> datetime:
         return self.rsvp_closes_at or self.starts_at

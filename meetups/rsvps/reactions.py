@@ -80,7 +80,7 @@ def on_staff_changed(
         and _is_exempt(roles_before)
         and member_id not in waitlist.seat_exempt_members(session, event)
     )
-    over = event.capacity is not None and waitlist.seats_taken(session, event) > event.capacity
+    over = event.admits is not None and waitlist.seats_taken(session, event) > event.admits
     if newly_needs_seat and over:
         raise errors.NotEnoughSeats(
             _(

@@ -246,10 +246,30 @@ def count_rsvps(session: Session, event_ids: list[int]) -> dict[int, dict[str, i
     return waitlist.waitlist_counts(session, event_ids)
 
 
+#: how many names the "who's going" list of an event page shows
+GOING_SHOWN = 24
+
+
+def list_going_people(session: Session, event: Event, viewer: Member | None) -> tuple[list[Member], int]:
+    """Who is going, for members who are signed in: those who let their name appear on attendee lists
+    (`Member.show_in_attendee_lists`), up to GOING_SHOWN, and how many are going in all."""
+    going = select(Rsvp.member_id).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.going)
+    total = session.scalar(select(func.count()).select_from(going.subquery())) or 0
+    if viewer is None or not viewer.is_authenticated:
+        return [], total
+    shown = session.scalars(
+        select(Member)
+        .where(Member.id.in_(going), Member.show_in_attendee_lists.is_(True))
+        .order_by(Member.name)
+        .limit(GOING_SHOWN)
+    )
+    return list(shown), total
+
+
 def get_rsvp_box(session: Session, event: Event, member: Member | None) -> dict[str, Any]:
     """What the event page's RSVP box shows: my RSVP and place, the questions, counts and free seats."""
     counts = count_rsvps(session, [event.id])[event.id]
-    free = None if event.capacity is None else max(0, event.capacity - counts["seats"])
+    free = None if event.admits is None else max(0, event.admits - counts["seats"])
     return {
         "my_rsvp": get_my_rsvp(session, event, member),
         "asked": questions.list_questions(session, event),

@@ -54,10 +54,10 @@ def seats_taken(session: Session, event: Event) -> int:
 def room(session: Session, event: Event, member_id: int) -> tuple[int | None, bool]:
     """Free seats (None: no limit) and whether this member is seat-exempt staff, in one round trip."""
     exempt = exists(_seat_exempt([event.id]).where(EventStaff.member_id == member_id))
-    if event.capacity is None:
+    if event.admits is None:
         return None, bool(session.scalar(select(exempt)))
     taken, is_exempt = session.execute(select(_seats_taken_query(event).scalar_subquery(), exempt)).one()
-    return max(0, event.capacity - (taken or 0)), bool(is_exempt)
+    return max(0, event.admits - (taken or 0)), bool(is_exempt)
 
 
 def seat_exempt_members(session: Session, event: Event) -> set[int]:
@@ -70,10 +70,11 @@ def seats_needed(exempt: set[int], member_id: int, guests: int) -> int:
 
 
 def seats_free(session: Session, event: Event) -> int | None:
-    """None when the event has no limit. Never below zero: lowering capacity removes nobody."""
-    if event.capacity is None:
+    """None when the event has no limit; overbooking counts as seats. Never below zero: lowering capacity
+    removes nobody."""
+    if event.admits is None:
         return None
-    return max(0, event.capacity - seats_taken(session, event))
+    return max(0, event.admits - seats_taken(session, event))
 
 
 def next_rank(session: Session, event: Event) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from meetups import clock
 from meetups.accounts import service
-from meetups.accounts.models import ApiToken, Member
+from meetups.accounts.models import ApiToken, Member, Visibility
 from meetups.accounts.views import safe_next
 from tests.factories import PASSWORD, make_member
 
@@ -491,6 +491,7 @@ def test_a_public_profile_shows_what_the_member_shares_and_not_their_email(clien
         email="grace@example.org",
         pronouns="she/her",
         bio="Found the **first** bug.",
+        profile_visibility=Visibility.public,
     )
     response = client.get(f"/members/{member.id}")
     assert response.status_code == 200
@@ -500,7 +501,8 @@ def test_a_public_profile_shows_what_the_member_shares_and_not_their_email(clien
 
 
 def test_a_bio_cannot_inject_markup(client, session):
-    member = make_member(session, bio="<script>alert(1)</script> [x](javascript:alert(1))")
+    bio = "<script>alert(1)</script> [x](javascript:alert(1))"
+    member = make_member(session, bio=bio, profile_visibility=Visibility.public)
     response = client.get(f"/members/{member.id}")
     assert "<script>alert(1)" not in response.text
     assert 'href="javascript:' not in response.text

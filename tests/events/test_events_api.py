@@ -68,6 +68,9 @@ def test_an_organiser_creates_a_draft_with_every_field(client, session, now, com
         "late_offer_hours": 2,
         "checkin_opens_at": "2030-07-01T15:00:00+00:00",
         "series_id": None,
+        "overbook": 0,
+        "close_after_hours": 6,
+        "closed_at": None,
     }
     saved = _saved(session, event["id"])
     assert saved.status is EventStatus.draft

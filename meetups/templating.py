@@ -33,7 +33,7 @@ def register(app: Flask) -> None:
         scan_result_label=scan_result_label,
         rsvp_action_label=rsvp_action_label,
         builtin_label=builtin_label,
-        now=clock.now,
+        now=lambda: clock.now(),  # through the module, so a frozen clock (tests) reaches templates too
         can_event=lambda event, action: events.can(db.session, current_user, event, action),
         can_community=lambda community, action: communities.can(db.session, current_user, community, action),
         locale=lambda: str(get_locale()),

@@ -40,6 +40,9 @@ def test_signup_creates_the_member_and_a_token_that_works(client, session, now, 
         "created_at": "2030-04-01T12:00:00+00:00",
         "url": f"http://meetups.test/members/{member['id']}",
         "calendar_url": member["calendar_url"],
+        "profile_visibility": "communities",
+        "show_in_attendee_lists": True,
+        "show_on_leaderboards": True,
     }
     assert member["calendar_url"].startswith(f"http://meetups.test/calendar/{member['id']}-")
     assert token.startswith("mtk_")

@@ -10,8 +10,10 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import DateTime, MetaData, event, orm
+from sqlalchemy import DateTime, Float, MetaData, event, orm
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from meetups import ratelimits  # noqa: F401  (registers the meetups+sqlite:// store with Flask-Limiter)
@@ -43,6 +45,26 @@ class UtcDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class days_between(FunctionElement):
+    """days_between(later, earlier): the days from one date or datetime column to another, as a fraction,
+    on both databases, so counting by time spans stays in SQL."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between_postgresql(element, compiler, **kw):
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((EXTRACT(EPOCH FROM {later}) - EXTRACT(EPOCH FROM {earlier})) / 86400.0)"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(julianday({later}) - julianday({earlier}))"
 
 
 class Base(orm.DeclarativeBase):

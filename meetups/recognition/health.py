@@ -5,7 +5,6 @@ RSVPs the community has (bench/profiles.py measures 50,000)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,6 +18,7 @@ from meetups.communities import service as communities
 from meetups.communities.models import Community, Membership
 from meetups.events import service as events
 from meetups.events.models import Event, EventStatus
+from meetups.extensions import days_between
 from meetups.recognition.models import Attendance, Outcome
 
 YEAR = timedelta(days=365)
@@ -110,45 +110,38 @@ def get_health(session: Session, *, slug: str, actor: Member | None, now: dateti
         ).where(Membership.community_id == community.id)
     ).one()
     members = [(f"{(e - timedelta(days=1)):%Y-%m}", int(n)) for e, n in zip(ends, totals, strict=True)]
-    rows = session.execute(
-        select(
-            Attendance.member_id,
-            Attendance.event_id,
-            Attendance.event_on,
-            Attendance.outcome,
-            Attendance.rsvp_at,
-        )
-        .where(
-            Attendance.community_id == community.id,
-            Attendance.outcome.in_([Outcome.attended, Outcome.no_show]),
-        )
-        .order_by(Attendance.event_on)
-    ).all()
-    first: dict[int, date] = {}
-    later: dict[int, list[date]] = defaultdict(list)
-    for member_id, _event_id, on, outcome, _rsvp_at in rows:
-        if outcome is Outcome.attended and member_id is not None:
-            if member_id in first:
-                later[member_id].append(on)
-            else:
-                first[member_id] = on
-    recent = [e for e in _recent_events(session, community, now)]
-    per_event = _per_event(rows, recent, first)
-    old_enough = {m: on for m, on in first.items() if on <= today - RETURN_WITHIN}
-    returned = sum(any(on < d <= on + RETURN_WITHIN for d in later[m]) for m, on in old_enough.items())
-    year = [r for r in rows if r[2] >= today - YEAR]
-    no_shows = sum(r[3] is Outcome.no_show for r in year)
-    rate = no_shows / len(year) if year else None
+    recent = _recent_events(session, community, now)
+    first_timers, returned = _retention(session, community, today)
+    by_lead = _by_lead(session, community, today)
+    resolved = sum(came + missed for _label, came, missed in by_lead)
+    rate = sum(missed for _label, _came, missed in by_lead) / resolved if resolved else None
     return Health(
         community=community,
         members=members,
-        per_event=per_event,
-        first_timers=len(old_enough),
+        per_event=_per_event(session, community, recent),
+        first_timers=first_timers,
         returned=returned,
-        by_lead=_by_lead(year),
+        by_lead=[row for row in by_lead if row[0] is not None],
         no_show_rate=rate,
-        resolved=len(year),
-        suggestion=_suggest(session, community, rate, len(year), now),
+        resolved=resolved,
+        suggestion=_suggest(session, community, rate, resolved, now),
+    )
+
+
+# Each number is one aggregate query: the rows stay in the database, however many there are.
+
+
+def _came(community: Community):
+    return (Attendance.community_id == community.id) & (Attendance.outcome == Outcome.attended)
+
+
+def _first_visits(community: Community):
+    """Each member's first attended date in the community."""
+    return (
+        select(Attendance.member_id, func.min(Attendance.event_on).label("first_on"))
+        .where(_came(community), Attendance.member_id.is_not(None))
+        .group_by(Attendance.member_id)
+        .subquery("first_visits")
     )
 
 
@@ -163,29 +156,85 @@ def _recent_events(session: Session, community: Community, now: datetime) -> lis
     )[::-1]
 
 
-def _per_event(rows, recent: list[Event], first: dict[int, date]) -> list[EventHealth]:
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    wanted = {e.id for e in recent}
-    for member_id, event_id, on, outcome, _rsvp_at in rows:
-        if event_id in wanted:
-            entry = counts[event_id]
-            if outcome is Outcome.attended:
-                entry[0] += 1
-                entry[2] += member_id is not None and first.get(member_id) == on
-            else:
-                entry[1] += 1
-    return [EventHealth(e, *counts[e.id]) for e in recent]
+def _per_event(session: Session, community: Community, recent: list[Event]) -> list[EventHealth]:
+    first = _first_visits(community)
+    came = Attendance.outcome == Outcome.attended
+    counts = {
+        event_id: (int(attended), int(no_shows), int(new))
+        for event_id, attended, no_shows, new in session.execute(
+            select(
+                Attendance.event_id,
+                func.sum(case((came, 1), else_=0)),
+                func.sum(case((Attendance.outcome == Outcome.no_show, 1), else_=0)),
+                func.sum(case((came & (Attendance.event_on == first.c.first_on), 1), else_=0)),
+            )
+            .outerjoin(first, first.c.member_id == Attendance.member_id)
+            .where(Attendance.event_id.in_([e.id for e in recent]))
+            .group_by(Attendance.event_id)
+        )
+    }
+    return [EventHealth(e, *counts.get(e.id, (0, 0, 0))) for e in recent]
 
 
-def _by_lead(rows) -> list[tuple[str, int, int]]:
-    buckets = {label: [0, 0] for _limit, label in LEAD_BUCKETS}
-    for _member_id, _event_id, on, outcome, rsvp_at in rows:
-        if rsvp_at is None:
-            continue
-        days = (on - rsvp_at.date()).days
-        label = next(label for limit, label in LEAD_BUCKETS if limit is None or days < limit)
-        buckets[label][outcome is Outcome.no_show] += 1
-    return [(label, came, missed) for label, (came, missed) in buckets.items()]
+def _retention(session: Session, community: Community, today: date) -> tuple[int, int]:
+    """First-timers whose first event is at least 90 days ago, and how many came again within 90 days."""
+    # one pass over the community's record: each member's first and second date they came
+    nth = func.dense_rank().over(partition_by=Attendance.member_id, order_by=Attendance.event_on).label("nth")
+    dates = (
+        select(Attendance.member_id, Attendance.event_on, nth)
+        .where(_came(community), Attendance.member_id.is_not(None))
+        .subquery("dates")
+    )
+    visits = (
+        select(
+            func.min(case((dates.c.nth == 1, dates.c.event_on))).label("first_on"),
+            func.min(case((dates.c.nth == 2, dates.c.event_on))).label("second_on"),
+        )
+        .where(dates.c.nth <= 2)
+        .group_by(dates.c.member_id)
+        .subquery("visits")
+    )
+    back = visits.c.second_on.is_not(None) & (
+        days_between(visits.c.second_on, visits.c.first_on) <= RETURN_WITHIN.days
+    )
+    total, returned = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((back, 1), else_=0)), 0)).where(
+            visits.c.first_on <= today - RETURN_WITHIN
+        )
+    ).one()
+    return int(total), int(returned)
+
+
+def _by_lead(session: Session, community: Community, today: date) -> list[tuple[str | None, int, int]]:
+    """(bucket, came, did not come) over the last year, by how long before the start people RSVP'd; the
+    None bucket holds records without an RSVP time, counted in the totals only."""
+    lead = days_between(Event.starts_at, Attendance.rsvp_at)
+    bucket = case(
+        (Attendance.rsvp_at.is_(None), None),
+        *[(lead < limit, label) for limit, label in LEAD_BUCKETS if limit is not None],
+        else_=LEAD_BUCKETS[-1][1],
+    ).label("bucket")
+    year = (
+        select(bucket, Attendance.outcome.label("outcome"))
+        .join(Event, Event.id == Attendance.event_id)
+        .where(
+            Attendance.community_id == community.id,
+            Attendance.outcome.in_([Outcome.attended, Outcome.no_show]),
+            Attendance.event_on >= today - YEAR,
+        )
+        .subquery("year")
+    )
+    counts = {
+        (label, Outcome(outcome)): int(n)
+        for label, outcome, n in session.execute(
+            select(year.c.bucket, year.c.outcome, func.count()).group_by(year.c.bucket, year.c.outcome)
+        )
+    }
+    labels = [label for _limit, label in LEAD_BUCKETS] + [None]
+    return [
+        (label, counts.get((label, Outcome.attended), 0), counts.get((label, Outcome.no_show), 0))
+        for label in labels
+    ]
 
 
 def _next_event(session: Session, community: Community, now: datetime) -> Event | None:

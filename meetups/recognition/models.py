@@ -26,11 +26,13 @@ class Attendance(db.Model):
     __table_args__ = (
         UniqueConstraint("event_id", "member_id"),
         Index("ix_attendance_community_on", "community_id", "event_on"),
+        # a member's record (profiles), and in one community (health: who came back, and when)
+        Index("ix_attendance_member_community_on", "member_id", "community_id", "event_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
     #: the event's date in its own zone: streaks count dates and months as members lived them

@@ -42,6 +42,8 @@ def _blueprints():
     from meetups.recognition import views as recognition_views
     from meetups.rsvps import api as rsvps_api
     from meetups.rsvps import views as rsvps_views
+    from meetups.surveys import api as surveys_api
+    from meetups.surveys import views as surveys_views
 
     return [
         (events_views.bp, None),
@@ -60,6 +62,8 @@ def _blueprints():
         (badges_api.bp, "/api/v1"),
         (recognition_views.bp, None),
         (recognition_api.bp, "/api/v1"),
+        (surveys_views.bp, None),
+        (surveys_api.bp, "/api/v1"),
     ]
 
 
@@ -153,7 +157,9 @@ def _connect_domains() -> None:
     from meetups.accounts import service as accounts
     from meetups.communities import service as communities
     from meetups.events import service as events
+    from meetups.recognition import service as recognition
     from meetups.rsvps import reactions as rsvps
+    from meetups.surveys import service as surveys
 
     accounts.member_deleting.connect(communities.on_member_deleting)
     accounts.member_deleting.connect(rsvps.on_member_deleting)
@@ -161,6 +167,8 @@ def _connect_domains() -> None:
     events.event_published.connect(rsvps.on_event_published)
     events.event_cancelled.connect(rsvps.on_event_cancelled)
     events.staff_changed.connect(rsvps.on_staff_changed)
+    recognition.event_closed.connect(surveys.on_event_closed)
+    recognition.attendance_corrected.connect(surveys.on_attendance_corrected)
 
 
 def _select_locale() -> str:

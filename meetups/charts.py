@@ -30,8 +30,9 @@ class Chart:
     points: str
     #: (x, text) under the chart
     labels: list[tuple[float, str]]
-    #: the largest value, for the axis note
+    #: the largest value, for the axis note, and the value at the axis (0 unless the chart says otherwise)
     top: float
+    bottom: float = 0
 
 
 def _scale(top: float) -> float:
@@ -63,16 +64,19 @@ def stacked_bars(groups: list[tuple[str, list[float]]]) -> Chart:
     return Chart(WIDTH, HEIGHT, bars, "", labels, top)
 
 
-def line(points: list[tuple[str, float]]) -> Chart:
-    """A line through the values, left to right (members over time, a trend)."""
-    top = max((value for _label, value in points), default=0)
-    scale = _scale(top)
+def line(points: list[tuple[str, float]], *, bounds: tuple[float, float] | None = None) -> Chart:
+    """A line through the values, left to right (members over time, a trend). `bounds` fixes the range, for
+    scales that go below zero (NPS: -100 to 100) or do not start there (a rating: 1 to 5)."""
+    bottom, top = bounds or (0, max((value for _label, value in points), default=0))
+    scale = _scale(top - bottom)
     step = (WIDTH - 2 * PAD) / max(1, len(points) - 1)
-    coords = [(PAD + i * step, HEIGHT - PAD - value * scale) for i, (_label, value) in enumerate(points)]
+    coords = [
+        (PAD + i * step, HEIGHT - PAD - (value - bottom) * scale) for i, (_label, value) in enumerate(points)
+    ]
     every = max(1, len(points) // 6)  # a label every few points, so they never overlap
     labels = [
         (round(x, 1), label)
         for i, ((x, _y), (label, _v)) in enumerate(zip(coords, points, strict=True))
         if i % every == 0
     ]
-    return Chart(WIDTH, HEIGHT, [], " ".join(f"{x:.1f},{y:.1f}" for x, y in coords), labels, top)
+    return Chart(WIDTH, HEIGHT, [], " ".join(f"{x:.1f},{y:.1f}" for x, y in coords), labels, top, bottom)

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from meetups import clock, demo, errors
+from meetups import clock, demo, errors, web
 from meetups.accounts import service as accounts
 from meetups.checkin import views as scanner_page
 from meetups.extensions import db
@@ -105,7 +105,7 @@ def create_token(email: str, name: str) -> None:
 @_friendly
 def load_demo() -> None:
     """Fill the database with demo communities, events and members; running it again adds nothing."""
-    result = demo.load(db.session, now=clock.now())
+    result = demo.load(db.session, now=clock.now(), secret=web.site().secret_key)
     db.session.commit()
     click.echo(
         f"Demo data ready: {result.created} new records ({'first run' if result.created else 'unchanged'})."

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from meetups.accounts import service as accounts
@@ -24,9 +24,12 @@ from meetups.events import series
 from meetups.events import service as events
 from meetups.events.models import Event, EventStaff, EventStatus, StaffRole, WaitlistMode
 from meetups.recognition import service as recognition
+from meetups.recognition.models import Attendance, Outcome
 from meetups.rsvps import service as rsvps
 from meetups.rsvps import tickets
 from meetups.rsvps.models import Rsvp, RsvpStatus
+from meetups.surveys import service as surveys
+from meetups.surveys.models import SurveyInvitation, SurveyResponse
 
 # (role, email, password, name): printed after every run so anyone can try each chair.
 LOGINS = [
@@ -177,8 +180,9 @@ class DemoResult:
 SINCE = timedelta(days=400)
 
 
-def load(session: Session, *, now: datetime) -> DemoResult:
-    """Create whatever of the demo data is missing; a second run adds nothing."""
+def load(session: Session, *, now: datetime, secret: str) -> DemoResult:
+    """Create whatever of the demo data is missing; a second run adds nothing. `secret` is the site's key
+    (anonymous survey answers are keyed with it)."""
     result = DemoResult(logins=[(role, email, password) for role, email, password, _name in LOGINS])
     _demo_logins(session, result, now - SINCE)
     _demo_members(session, result, now - SINCE)
@@ -187,7 +191,7 @@ def load(session: Session, *, now: datetime) -> DemoResult:
     _demo_events(session, result, now)
     _demo_staff(session, result, now)
     _demo_rsvps(session, result, now)
-    _demo_history(session, result, now)
+    _demo_history(session, result, now, secret)
     session.flush()
     return result
 
@@ -393,7 +397,73 @@ HISTORY = {
 HISTORY_MONTHS = 12
 
 
-def _demo_history(session: Session, result: DemoResult, now: datetime) -> None:
+#: the last months of each series asked for feedback, so the results page has trends
+SURVEYED_MONTHS = 6
+COMMENTS = [
+    "More time for questions after the talks, please.",
+    "The room was too warm by the second talk.",
+    "Great speakers. The pizza ran out early.",
+    "A lightning-talk slot for newcomers would be nice.",
+    "Start a little later: 19:00 is hard to make from work.",
+    "Loved the hallway track. Name badges helped.",
+    "Мне понравилось, но звук был тихий.",
+]
+
+
+def _demo_answers(
+    session: Session,
+    event: Event,
+    organiser: Member,
+    demo_member: Member,
+    now: datetime,
+    secret: str,
+    seed: int,
+) -> None:
+    """About two in three of those who came answer, through the survey's own rules; Mia leaves the latest
+    one for the newcomer to answer. Earlier surveys are moved back to when they ran and have closed, and
+    their invitations count as sent, so starting the demo mails nobody."""
+    survey = surveys.find_survey(session, event.id)
+    rating, nps, change = (str(q.id) for q in survey.questions)
+    came = session.scalars(
+        select(Member)
+        .join(Attendance, Attendance.member_id == Member.id)
+        .where(Attendance.event_id == event.id, Attendance.outcome == Outcome.attended)
+        .order_by(Member.id)
+    ).all()
+    latest = event.ends_at > now - timedelta(days=30)
+    for n, member in enumerate(came):
+        if (n + seed) % 3 == 2 or (member.id == demo_member.id and latest):
+            continue
+        score = (n * 7 + seed * 5) % 11
+        answers = {
+            rating: (5, 4, 4, 3, 5, 4, 2, 5, 4)[(n + seed) % 9],
+            nps: max(score, 4 + (n + seed) % 7),
+            change: COMMENTS[(n + seed) % len(COMMENTS)] if n % 2 == 0 else "",
+        }
+        surveys.submit_response(
+            session, event_id=event.id, member=member, answers=answers, secret=secret, now=now
+        )
+    ran = event.ends_at + timedelta(hours=event.close_after_hours)
+    if not latest:
+        survey.opened_at = ran
+        for response in session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)):
+            response.submitted_at = response.updated_at = ran + timedelta(days=1)
+        if event.ends_at > now - timedelta(days=65):  # the one before the latest: its answers led somewhere
+            survey.follow_up = (
+                "You said the room got too warm and that 19:00 is early. From now on the windows open at the "
+                "break, and talks start at 19:15."
+            )
+            survey.follow_up_at = ran + timedelta(days=15)
+    session.execute(
+        update(SurveyInvitation)
+        .where(SurveyInvitation.survey_id == survey.id)
+        .values(invited_at=survey.opened_at, reminded_at=survey.opened_at)
+    )
+    survey.reminded_at = survey.opened_at
+    session.flush()
+
+
+def _demo_history(session: Session, result: DemoResult, now: datetime, secret: str) -> None:
     organiser, volunteer, demo_member = (result.people[r] for r in ("organiser", "volunteer", "member"))
     regulars = list(
         session.scalars(
@@ -438,5 +508,10 @@ def _demo_history(session: Session, result: DemoResult, now: datetime) -> None:
                 crowd = [*crowd, demo_member]
             _past_rsvps(session, event, crowd, now, seed=n + index)
             session.flush()
+            surveyed = n >= HISTORY_MONTHS - SURVEYED_MONTHS
+            if surveyed:  # opens as the event closes, as every survey does
+                surveys.set_survey(session, event_id=event.id, actor=organiser, template="default", now=now)
             recognition.close_event(session, event_id=event.id, actor=None, now=now)
+            if surveyed:
+                _demo_answers(session, event, organiser, demo_member, now, secret, seed=n + index)
             result.created += 1

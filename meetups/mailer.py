@@ -32,10 +32,13 @@ from meetups.notify import service as outbox
 from meetups.notify.models import Message
 from meetups.rsvps.models import Rsvp
 from meetups.site import Site
+from meetups.surveys.models import Survey
 
 log = logging.getLogger("meetups.mail")
 #: the params that name something, and what the template calls it
 RESOLVE = {"rsvp_id": ("rsvp", Rsvp), "event_id": ("event", Event), "community_id": ("community", Community)}
+#: the params that name several things: those gone since are left out
+RESOLVE_MANY = {"event_ids": ("events", Event), "follow_up_ids": ("follow_ups", Survey)}
 SENT_KEPT = 100  # messages kept in memory in log mode: a development aid (and what tests read)
 BATCH = 50
 
@@ -136,6 +139,11 @@ def render(session: Session, message: Message, site: Site, now: datetime) -> tup
             if (found := session.get(model, message.params[key])) is None:
                 raise Gone(f"{name} {message.params[key]} no longer exists")
             context[name] = found
+    for key, (name, model) in RESOLVE_MANY.items():
+        if key in message.params:
+            context[name] = [
+                found for i in message.params[key] if (found := session.get(model, i)) is not None
+            ]
     context.update(_links(message.kind, member, site, now))
     with force_locale(message.locale or "en"):
         text = render_template(f"email/{message.kind}.txt", **context)

@@ -26,6 +26,8 @@ from meetups.rsvps import series as series_rsvps
 from meetups.rsvps import service as rsvps
 from meetups.rsvps.models import Question, Rsvp
 from meetups.site import Site
+from meetups.surveys import mail as survey_mail
+from meetups.surveys import service as surveys
 
 PAST_EVENTS_SHOWN = 10
 
@@ -44,10 +46,12 @@ def get_home_page(session: Session, *, viewer: Member | None, now: datetime) -> 
 
 
 def get_event_page(
-    session: Session, *, event_id: int, viewer: Member | None, now: datetime
+    session: Session, *, event_id: int, viewer: Member | None, now: datetime, secret: str
 ) -> dict[str, Any]:
-    """The event, who runs it, its series, and the RSVP box. An offer past its deadline passes on first, so
-    the page never shows a seat held by nobody (the one write a look can cause; the view commits it)."""
+    """The event, who runs it, its series, and the RSVP box; after it, "how was it?" for those who came; and
+    "you said, we changed" from the series' last event for those who answered its survey. An offer past its
+    deadline passes on first, so the page never shows a seat held by nobody (the one write a look can cause;
+    the view commits it)."""
     event = events.get_event(session, event_id, viewer=viewer)
     rsvps.settle(session, event_id=event.id, now=now)
     box = rsvps.get_rsvp_box(session, event, viewer)
@@ -63,18 +67,23 @@ def get_event_page(
         "going_total": going_total,
         #: (came, of) over the member's last RSVPs: the nudge against no-shows, from three on
         "track_record": nudge if nudge and nudge[1] >= 3 else None,
+        "survey_prompt": surveys.get_prompt(session, event=event, member=viewer, secret=secret, now=now),
+        "follow_up": survey_mail.follow_up_for(session, event=event, member=viewer, secret=secret),
         **box,
     }
 
 
-def get_manage_page(session: Session, *, event_id: int, actor: Member | None) -> dict[str, Any]:
-    """The organiser's dashboard: the event, its staff, its series and its numbers."""
+def get_manage_page(
+    session: Session, *, event_id: int, actor: Member | None, now: datetime
+) -> dict[str, Any]:
+    """The organiser's dashboard: the event, its staff, its series, its numbers and its survey."""
     event = events.get_managed_event(session, event_id, actor)
     return {
         "event": event,
         "staff": events.list_staff(session, event),
         "occurrences": series.list_occurrences(session, event) if event.series_id else [],
         "counts": rsvps.count_rsvps(session, [event.id])[event.id],
+        "survey": surveys.get_summary(session, event=event, now=now),
     }
 
 
@@ -206,6 +215,17 @@ def get_my_data(session: Session, *, member: Member, site: Site) -> dict[str, An
             }
             for m in session.scalars(
                 select(Message).where(Message.member_id == member.id).order_by(Message.id)
+            )
+        ],
+        "survey_responses": [
+            {
+                "event_id": event.id,
+                "event": event.title,
+                "anonymous": survey.is_anonymous,
+                "answers": {q.label: answers[str(q.id)] for q in survey.questions if str(q.id) in answers},
+            }
+            for event, survey, answers in surveys.list_my_responses(
+                session, member=member, secret=site.secret_key
             )
         ],
         "api_tokens": [

@@ -26,6 +26,7 @@ GROUND = {
     "errors",
     "extensions",
     "markdown",
+    "questionnaires",
     "ratelimits",
     "site",
     "spreadsheets",

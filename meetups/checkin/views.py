@@ -25,6 +25,7 @@ from meetups.checkin import door, door_log
 from meetups.checkin.forms import DoorLinkForm, RevokeForm
 from meetups.extensions import db
 from meetups.rsvps import tickets
+from meetups.surveys import service as surveys
 
 bp = Blueprint("checkin", __name__)
 #: the bundle the scanner page loads (`flask --app app build-static`); without it the door cannot work
@@ -42,9 +43,17 @@ def ticket(code: str):
     rsvp, qr = tickets.get_ticket_page(db.session, code, site=web.site(), now=clock.now())
     db.session.commit()  # keeps the QR made on first view
     qr_svg, url = Markup(qr.svg) if qr else None, tickets.ticket_url(web.site(), code)
-    return web.secret_page(
-        render_template("checkin/ticket.html", rsvp=rsvp, event=rsvp.event, qr_svg=qr_svg, url=url)
+    survey_prompt = surveys.get_prompt(
+        db.session, event=rsvp.event, member=rsvp.member, secret=web.site().secret_key, now=clock.now()
     )
+    context = {
+        "rsvp": rsvp,
+        "event": rsvp.event,
+        "qr_svg": qr_svg,
+        "url": url,
+        "survey_prompt": survey_prompt,
+    }
+    return web.secret_page(render_template("checkin/ticket.html", **context))
 
 
 def _page_scanner(event_id: int) -> door.Scanner:

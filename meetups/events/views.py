@@ -36,7 +36,9 @@ def home():
 
 @bp.get("/e/<int:event_id>")
 def show(event_id: int):
-    page = pages.get_event_page(db.session, event_id=event_id, viewer=web.me(), now=clock.now())
+    page = pages.get_event_page(
+        db.session, event_id=event_id, viewer=web.me(), now=clock.now(), secret=web.site().secret_key
+    )
     db.session.commit()  # an overdue offer the page passed on
     return render_template("events/show.html", action_form=ActionForm(formdata=None), **page)
 
@@ -109,7 +111,7 @@ def cancel(event_id: int):
 
 
 def _manage_page(event_id: int, staff_form: StaffForm | None = None, status: int = 200):
-    page = pages.get_manage_page(db.session, event_id=event_id, actor=web.me())
+    page = pages.get_manage_page(db.session, event_id=event_id, actor=web.me(), now=clock.now())
     return render_template(
         "events/manage.html",
         staff_form=staff_form or StaffForm(formdata=None),

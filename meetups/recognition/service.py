@@ -31,6 +31,8 @@ MEMBER_CANCELLED = ("member", "offer_declined")
 signals = Namespace()
 #: sent once, when an event's attendance is resolved (`session=`, `now=`): surveys open then
 event_closed = signals.signal("event-closed")
+#: an organiser changed a record by hand (sender: the Attendance; `was=` the old outcome, `session=`, `now=`)
+attendance_corrected = signals.signal("attendance-corrected")
 
 
 @dataclass(frozen=True)
@@ -208,8 +210,9 @@ def correct_attendance(
                 at=now,
             )
         )
-        record.outcome = new
+        was, record.outcome = record.outcome, new
         session.flush()
+        attendance_corrected.send(record, was=was, session=session, now=now)
     return record
 
 

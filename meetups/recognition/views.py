@@ -12,6 +12,7 @@ from meetups.extensions import db
 from meetups.forms import ActionForm
 from meetups.recognition import health, profiles, service
 from meetups.recognition.forms import CorrectionForm
+from meetups.surveys import service as surveys
 
 bp = Blueprint("recognition", __name__)
 
@@ -19,7 +20,14 @@ bp = Blueprint("recognition", __name__)
 @bp.get("/members/<int:member_id>")
 def profile(member_id: int):
     page = profiles.get_profile(db.session, member_id=member_id, viewer=web.me(), now=clock.now())
-    html = render_template("recognition/profile.html", profile=page, member=page.member)
+    waiting = (
+        surveys.list_open_for_member(
+            db.session, member=page.member, secret=web.site().secret_key, now=clock.now()
+        )
+        if page.is_own
+        else []
+    )
+    html = render_template("recognition/profile.html", profile=page, member=page.member, surveys=waiting)
     if page.is_own:
         profiles.mark_achievements_seen(db.session, page, clock.now())  # "new" is shown once
         db.session.commit()

@@ -13,9 +13,10 @@ from meetups.accounts.models import Member
 from meetups.communities.models import Community
 from meetups.events import service as events
 from meetups.events.models import Event
+from meetups.questionnaires import clean_label, clean_options, clean_required, is_blank
 from meetups.rsvps.models import Question, QuestionKind
 
-MAX_QUESTIONS, LABEL_MAX, OPTION_MAX, MAX_OPTIONS = 20, 300, 100, 30
+MAX_QUESTIONS = 20
 ANSWER_MAX = {QuestionKind.short_text: 300, QuestionKind.long_text: 3000}
 #: built-in questions organisers can switch on; their answers are never public
 BUILTINS = {
@@ -62,33 +63,11 @@ def _clean_question(item: Any, index: int) -> dict:
             _("Question %(n)d: the type must be one of %(allowed)s.", n=index, allowed=allowed),
             field="questions",
         ) from None
-    label = item.get("label")
-    if not isinstance(label, str) or not label.strip() or len(label.strip()) > LABEL_MAX:
-        raise errors.InvalidInput(
-            _("Question %(n)d needs a label of up to %(max)d characters.", n=index, max=LABEL_MAX),
-            field="questions",
-        )
-    options = item.get("options") or []
-    if kind in (QuestionKind.single, QuestionKind.multi):
-        if (
-            not isinstance(options, list)
-            or not 2 <= len(options) <= MAX_OPTIONS
-            or not all(isinstance(o, str) and o.strip() and len(o) <= OPTION_MAX for o in options)
-            or len({o.strip() for o in options}) != len(options)
-        ):
-            raise errors.InvalidInput(
-                _("Question %(n)d needs 2 to %(max)d different choices.", n=index, max=MAX_OPTIONS),
-                field="questions",
-            )
-        options = [o.strip() for o in options]
-    else:
-        options = []
-    required = item.get("required", item.get("is_required", False))
-    if not isinstance(required, bool):
-        raise errors.InvalidInput(
-            _("Question %(n)d: 'required' must be true or false.", n=index), field="questions"
-        )
-    return {"kind": kind, "label": label.strip(), "options": options, "is_required": required, "builtin": ""}
+    label = clean_label(item, index, "questions")
+    is_choice = kind in (QuestionKind.single, QuestionKind.multi)
+    options = clean_options(item, index, "questions") if is_choice else []
+    required = clean_required(item, index, "questions")
+    return {"kind": kind, "label": label, "options": options, "is_required": required, "builtin": ""}
 
 
 def set_questions(session: Session, *, event: Event, actor: Member, items: Any) -> list[Question]:
@@ -126,10 +105,6 @@ def create_event_with_questions(
     if publish:
         events.publish_event(session, event=event, actor=actor, now=now)
     return event
-
-
-def _blank(value: Any) -> bool:
-    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
 
 
 def _check_one(question: Question, value: Any) -> Any:
@@ -174,7 +149,7 @@ def check_answers(session: Session, event: Event | int, answers: Any) -> dict[st
     clean: dict[str, Any] = {}
     for key, question in questions.items():
         value = answers.get(key, answers.get(int(key)) if key.isdigit() else None)
-        if _blank(value) and not (question.kind is QuestionKind.yes_no and value is False):
+        if is_blank(value) and not (question.kind is QuestionKind.yes_no and value is False):
             if question.is_required:
                 raise errors.AnswerRequired(
                     _("Please answer: %(label)s", label=question.label), question=question.id

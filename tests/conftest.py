@@ -96,10 +96,11 @@ class Mailbox(list):
         super().__init__()
         self.app, self.session = app, session
 
-    def deliver(self) -> list:
+    def deliver(self, now=None) -> list:
+        """Send what is due (at `now`, default the clock's); returns what went."""
         before = len(self)
         with self.app.app_context():
-            mailer.deliver_due(self.session, site=web.site(), now=clock.now())
+            mailer.deliver_due(self.session, site=web.site(), now=now or clock.now())
         return self[before:]
 
 

@@ -410,9 +410,11 @@ def get_answering(
     response = _my_response(session, survey, viewer, secret) if signed_in else None
     if not signed_in:
         refusal = "login"
+    elif state is SurveyState.waiting:  # nobody has "come" until the event is closed
+        refusal = state.value
     elif not _attended(session, event, viewer):
         refusal = "not_attendee"
-    elif state is not SurveyState.open:
+    elif state is SurveyState.closed:
         refusal = state.value
     else:
         refusal = None
@@ -455,19 +457,19 @@ def submit_response(
     stored unless every answer is valid."""
     answering = get_answering(session, event_id=event_id, viewer=member, secret=secret, now=now)
     _refuse(answering)
-    survey = answering.survey
+    survey, mine = answering.survey, answering.response
+    if mine is not None and not edit:
+        raise AlreadyAnswered(
+            _("You have answered this survey already; you can change your answers until it closes.")
+        )
+    if mine is None and edit:
+        raise errors.NotFound(_("You have not answered this survey yet."))
     clean = check_answers(survey, answers)
     stamp = datetime.combine(now.date(), time(), now.tzinfo) if survey.is_anonymous else now
-    if answering.response is not None:
-        if not edit:
-            raise AlreadyAnswered(
-                _("You have answered this survey already; you can change your answers until it closes.")
-            )
-        answering.response.answers, answering.response.updated_at = clean, stamp
+    if mine is not None:
+        mine.answers, mine.updated_at = clean, stamp
         session.flush()
-        return answering.response
-    if edit:
-        raise errors.NotFound(_("You have not answered this survey yet."))
+        return mine
     response = SurveyResponse(
         survey_id=survey.id,
         member_id=None if survey.is_anonymous else member.id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +42,7 @@ class Environment:
 #: named jobs: (session, *args, site=, now=); periodic ones: (session, now=[, site=]) -> how much they did
 _jobs: dict[str, Callable[..., Any]] = {}
 _periodic: dict[str, tuple[Callable[..., int], bool]] = {}
+_runs_after: dict[str, tuple[str, ...]] = {}
 _environment: Callable[[], AbstractContextManager[Environment]] | None = None
 
 
@@ -55,14 +56,34 @@ def job(name: str):
     return register
 
 
-def every_minute(name: str, *, needs_site: bool = False):
-    """Register a periodic job, owned by the domain that defines it; run in the order registered."""
+def every_minute(name: str, *, needs_site: bool = False, after: tuple[str, ...] = ()):
+    """Register a periodic job, owned by the domain that defines it. Jobs run in the order registered, except
+    that one runs after the jobs it names in `after` (whatever order the modules were imported in)."""
 
     def register(function):
         _periodic[name] = (function, needs_site)
+        _runs_after[name] = after
         return function
 
     return register
+
+
+def periodic_names() -> list[str]:
+    """The periodic jobs in the order they run."""
+    ordered: list[str] = []
+    placing: set[str] = set()  # a cycle in `after` falls back to registration order instead of looping
+
+    def place(name: str) -> None:
+        if name in ordered or name in placing or name not in _periodic:
+            return
+        placing.add(name)
+        for earlier in _runs_after[name]:
+            place(earlier)
+        ordered.append(name)
+
+    for name in _periodic:
+        place(name)
+    return ordered
 
 
 def configure(environment: Callable[[], AbstractContextManager[Environment]]) -> None:
@@ -94,7 +115,8 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     """Every periodic job once, each committed on its own: one that fails is logged, the others still run."""
     done = {}
     with _env() as env:
-        for name, (function, needs_site) in _periodic.items():
+        for name in periodic_names():
+            function, needs_site = _periodic[name]
             extra = {"site": env.site} if needs_site else {}
             try:
                 done[name] = function(env.session, now=now or clock.now(), **extra)
@@ -104,10 +126,6 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
                 log.exception("periodic job %s failed", name)
                 done[name] = -1
     return done
-
-
-def periodic_names() -> Iterator[str]:
-    return iter(_periodic)
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -99,7 +99,10 @@ class ResultsOut(BaseModel):
         description="{id, type, label, answered, average, distribution: [{value, count}], "
         "nps: {score, promoters, passives, detractors} | null, texts: [{text, on, member}], texts_matching}"
     )
-    not_answered: dict[str, Any] = Field(description="{count, members: [{id, name}] (null when anonymous)}")
+    not_answered: dict[str, Any] = Field(
+        description="{count, members: [{id, name}] (null when anonymous), remindable: how many the one "
+        "reminder would reach now}"
+    )
     follow_up: str
 
 
@@ -326,7 +329,7 @@ def results_json(found: results.Results) -> dict[str, Any]:
                 "texts": [
                     {
                         "text": t.text,
-                        "on": t.on.date().isoformat(),
+                        "on": t.on.astimezone(found.event.zone).date().isoformat(),
                         "member": {"id": t.member.id, "name": t.member.name} if t.member else None,
                     }
                     for t in r.texts
@@ -340,6 +343,7 @@ def results_json(found: results.Results) -> dict[str, Any]:
             "members": None
             if found.pending_members is None
             else [{"id": m.id, "name": m.name} for m in found.pending_members],
+            "remindable": found.remindable,
         },
         "follow_up": found.survey.follow_up,
     }

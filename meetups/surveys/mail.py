@@ -33,7 +33,7 @@ class AlreadyReminded(errors.DomainError):
     code, status = "already_reminded", 409
 
 
-@jobs.every_minute("survey_mail", needs_site=True)
+@jobs.every_minute("survey_mail", needs_site=True, after=("close_events",))
 def send_due(session: Session, *, site: Site, now: datetime) -> int:
     """The periodic job: invitations whose week has come, and reminders whose time has come."""
     sent = invite_due(session, secret=site.secret_key, now=now)
@@ -121,11 +121,19 @@ def send_reminder(session: Session, *, event_id: int, actor: Member, secret: str
         raise errors.InvalidState(_("The survey is not open."))
     if survey.reminded_at is not None:
         raise AlreadyReminded(_("The reminder went out already: a survey sends only one."))
+    if not remindable(session, survey, secret):
+        raise errors.InvalidState(
+            _(
+                "Nobody to remind yet: everyone invited has answered, "
+                "or the invitations are still on their way."
+            )
+        )
     return _remind(session, survey, secret, now)
 
 
-def _remind(session: Session, survey: Survey, secret: str, now: datetime) -> int:
-    """To everyone invited who has not answered; returns how many were reminded."""
+def remindable(session: Session, survey: Survey, secret: str) -> list[tuple[SurveyInvitation, Member]]:
+    """Who the one reminder would reach: invited (the invitation went out), not reminded, not answered. Who
+    is still waiting for their weekly invitation is left alone: a reminder before the invitation is noise."""
     invited = session.execute(
         select(SurveyInvitation, Member)
         .join(Member, Member.id == SurveyInvitation.member_id)
@@ -136,10 +144,16 @@ def _remind(session: Session, survey: Survey, secret: str, now: datetime) -> int
         )
     ).all()
     answered = _answered(session, [survey.id])
-    reminded = 0
-    for invitation, member in invited:
-        if service.respondent_key(secret, survey.id, member.id) in answered:
-            continue
+    return [(i, m) for i, m in invited if service.respondent_key(secret, survey.id, m.id) not in answered]
+
+
+def _remind(session: Session, survey: Survey, secret: str, now: datetime) -> int:
+    """To everyone `remindable`; returns how many were reminded. With nobody to remind the survey keeps its
+    one reminder for later."""
+    due = remindable(session, survey, secret)
+    if not due:
+        return 0
+    for invitation, member in due:
         outbox.queue(
             session,
             to=member,
@@ -150,10 +164,9 @@ def _remind(session: Session, survey: Survey, secret: str, now: datetime) -> int
             event_id=survey.event_id,
         )
         invitation.reminded_at = now
-        reminded += 1
     survey.reminded_at = now
     session.flush()
-    return reminded
+    return len(due)
 
 
 # "You said, we changed"

@@ -20,7 +20,7 @@ from meetups.communities.models import Community
 from meetups.events import service as events
 from meetups.events.models import Event, EventStatus, Series
 from meetups.recognition.models import Attendance, Outcome
-from meetups.surveys import service
+from meetups.surveys import mail, service
 from meetups.surveys.models import Survey, SurveyKind, SurveyQuestion, SurveyResponse, SurveyState
 
 #: NPS: 9 and 10 promote, 7 and 8 are passive, 0 to 6 detract
@@ -92,6 +92,8 @@ class Results:
     #: who came and has not answered: a count always, names only when the survey is not anonymous
     pending: int
     pending_members: list[Member] | None
+    #: how many the one reminder would reach now (invited, not answered)
+    remindable: int
     query: str
     all_responses: list[SurveyResponse]
 
@@ -132,6 +134,7 @@ def get_results(
         questions=[_summarise(q, responses, query) for q in survey.questions],
         pending=len(pending),
         pending_members=None if survey.is_anonymous else pending,
+        remindable=0 if survey.reminded_at else len(mail.remindable(session, survey, secret)),
         query=query,
         all_responses=responses,
     )
@@ -175,7 +178,10 @@ def results_csv(results: Results) -> str:
     rows = []
     for response in sorted(results.all_responses, key=lambda r: r.id):
         shown = service.shown_answers(survey, response.answers)
-        cells: list[Any] = [response.id, response.submitted_at.date().isoformat()]
+        cells: list[Any] = [
+            response.id,
+            response.submitted_at.astimezone(results.event.zone).date().isoformat(),
+        ]
         if named:
             cells.append(response.member.name if response.member else "")
         for question in survey.questions:

@@ -465,7 +465,7 @@ def submit_response(
     if mine is None and edit:
         raise errors.NotFound(_("You have not answered this survey yet."))
     clean = check_answers(survey, answers)
-    stamp = datetime.combine(now.date(), time(), now.tzinfo) if survey.is_anonymous else now
+    stamp = _anonymous_stamp(answering.event, now) if survey.is_anonymous else now
     if mine is not None:
         mine.answers, mine.updated_at = clean, stamp
         session.flush()
@@ -484,6 +484,12 @@ def submit_response(
     except IntegrityError:
         raise AlreadyAnswered(_("You have answered this survey already.")) from None
     return response
+
+
+def _anonymous_stamp(event: Event, now: datetime) -> datetime:
+    """Only the day, as the event's zone has it (noon there): the time of an answer can tell who gave it."""
+    day = now.astimezone(event.zone).date()
+    return datetime.combine(day, time(12), event.zone).astimezone(now.tzinfo)
 
 
 def check_answers(survey: Survey, answers: Any) -> dict[str, Any]:
@@ -525,8 +531,9 @@ def _check_one(question: SurveyQuestion, value: Any) -> Any:
     if kind in SCALES:
         low, high = SCALES[kind]
         number = value if isinstance(value, int) and not isinstance(value, bool) else None
-        if isinstance(value, str) and value.strip().isdigit():
-            number = int(value.strip())
+        digits = value.strip() if isinstance(value, str) else ""
+        if digits.isascii() and digits.isdigit() and len(digits) <= 3:  # "4", never "٤", "²" or 5,000 nines
+            number = int(digits)
         if number is None or not low <= number <= high:
             raise ValueError(_("please choose a number from %(low)d to %(high)d.", low=low, high=high))
         return number

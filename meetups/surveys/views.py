@@ -8,6 +8,7 @@ from flask_babel import ngettext
 from flask_login import login_required
 
 from meetups import charts, clock, errors, web
+from meetups.events import service as events
 from meetups.extensions import db
 from meetups.forms import ActionForm
 from meetups.surveys import mail, results, service
@@ -26,18 +27,18 @@ def _checked(form: ActionForm) -> None:
 
 
 def _answer_page(answering: service.Answering, form: ActionForm, given=None, problems=None, status=200):
-    follow_up = mail.follow_up_for(
-        db.session, event=answering.event, member=web.me(), secret=web.site().secret_key
-    )
+    event = answering.event
+    follow_up = mail.follow_up_for(db.session, event=event, member=web.me(), secret=web.site().secret_key)
     return render_template(
         "surveys/answer.html",
         answering=answering,
-        event=answering.event,
+        event=event,
         survey=answering.survey,
         form=form,
         given=answering.answers if given is None else given,
         problems=problems or {},
         follow_up=follow_up,
+        preview=events.can(db.session, web.me(), event, "manage"),  # organisers see what is asked
         kinds=SurveyKind,
     ), status
 
@@ -65,6 +66,10 @@ def answer(event_id: int):
         db.session.rollback()
         problems = err.details.get("problems") or {str(err.details.get("question")): err.message}
         return _answer_page(answering, form, given=given, problems=problems, status=422)
+    except (service.SurveyClosed, service.SurveyNotOpen, service.NotAnAttendee) as err:
+        db.session.rollback()  # a page left open while the survey closed, say: the page says why
+        flash(err.message, "error")
+        return redirect(url_for(".answer", event_id=event_id))
     db.session.commit()
     flash(
         _("Thank you: your answers are saved. You can change them until the survey closes.")
@@ -126,7 +131,10 @@ def edit(event_id: int):
         if err.status in (401, 403, 404):
             raise
         flash(err.message, "error")
-        return _editor_page(event_id, status=err.status, rows=items)
+        # what was typed stays on the page to correct, unless answers lock the survey: then what is stored
+        return _editor_page(
+            event_id, status=err.status, rows=None if isinstance(err, service.SurveyLocked) else items
+        )
     db.session.commit()
     flash(_("The survey is saved."), "success")
     return redirect(url_for(".edit", event_id=event_id))

@@ -2,7 +2,8 @@
    - <time datetime data-zone>: add "(19:00 your time)" when the reader's clock differs from the event's zone
    - <button data-copy="text or field id" data-copied="Copied">: copy to the clipboard and say so
    - <span class="countdown" data-deadline>: how long a held seat stays held
-   - <form data-confirm="question">: ask before submitting */
+   - <form data-confirm="question">: ask before submitting
+   - [data-focus] (an error summary): takes the focus on load, so it is read out and in view */
 (function () {
   "use strict";
 
@@ -156,6 +157,8 @@
   function start() {
     localTimes();
     countdowns();
+    var summary = document.querySelector("[data-focus]");
+    if (summary) summary.focus();
     document.addEventListener("click", onCopy);
     document.addEventListener("submit", onSubmit);
   }

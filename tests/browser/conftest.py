@@ -31,7 +31,7 @@ def live_server(tmp_path_factory):
     )
     with app.app_context():
         db.create_all()
-        demo.load(db.session, now=clock.now())
+        demo.load(db.session, now=clock.now(), secret=web.site().secret_key)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"

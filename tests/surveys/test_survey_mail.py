@@ -175,7 +175,7 @@ def test_the_job_runs_with_the_other_periodic_jobs(app):
     from meetups.notify import jobs
 
     names = list(jobs.periodic_names())
-    assert names.index("close_events") < names.index("survey_mail") < names.index("mail")
+    assert names.index("close_events") < names.index("survey_mail") < names.index("mail"), names
 
 
 def test_someone_invited_in_another_community_waits_too(session, now, site, surveyed):

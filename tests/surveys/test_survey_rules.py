@@ -254,7 +254,8 @@ def test_anonymous_answers_keep_no_member_and_no_time_of_day_yet_stop_a_second_a
     ok = {str(s.question("rating").id): 4, str(s.question("nps").id): 8}
     stored = answer(session, s, s.came[0], now, **ok)
     assert stored.member_id is None
-    assert (stored.submitted_at.hour, stored.submitted_at.minute) == (0, 0)
+    local = stored.submitted_at.astimezone(s.event.zone)
+    assert (local.date(), local.hour, local.minute) == (now.astimezone(s.event.zone).date(), 12, 0)
     assert stored.respondent_key == surveys.respondent_key(SECRET, s.survey.id, s.came[0].id)
     with pytest.raises(surveys.AlreadyAnswered):
         answer(session, s, s.came[0], now, **ok)
@@ -317,3 +318,21 @@ def test_deleting_an_account_keeps_its_answers_linked_to_nobody(session, now, su
     stored = session.query(SurveyResponse).one()
     assert stored.member_id is None
     assert session.query(SurveyInvitation).filter_by(member_id=s.came[0].id).count() == 0
+
+
+@pytest.mark.parametrize("score", ["٤", "４", "²", "9" * 5000, " 4.0 "])
+def test_a_score_in_other_digits_or_shapes_is_refused_in_words(session, now, surveyed, score):
+    s = surveyed()
+    rating = str(s.question("rating").id)
+    with pytest.raises(errors.InvalidAnswer) as refused:
+        answer(session, s, s.came[0], now, **{rating: score, str(s.question("nps").id): 5})
+    assert refused.value.details["problems"][rating] == "please choose a number from 1 to 5."
+
+
+def test_the_reminder_is_kept_while_nobody_could_receive_it(session, now, surveyed):
+    from meetups.surveys import mail
+
+    s = surveyed()
+    with pytest.raises(errors.InvalidState):  # the invitations have not gone out yet
+        mail.send_reminder(session, event_id=s.event.id, actor=s.organiser, secret=SECRET, now=now)
+    assert s.survey.reminded_at is None

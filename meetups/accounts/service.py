@@ -121,7 +121,7 @@ def sign_up(
     except IntegrityError:
         raise taken from None
     if verify:
-        notify.queue(session, to=member, kind="verify", now=now)
+        notify.queue(session, to=member, kind="verify", topic=None, now=now)
     return member
 
 
@@ -129,7 +129,7 @@ def resend_verification(session: Session, member: Member, *, now: datetime) -> b
     """A fresh confirmation link, unless the address is confirmed already (False)."""
     if member.is_email_verified:
         return False
-    notify.queue(session, to=member, kind="verify", now=now)
+    notify.queue(session, to=member, kind="verify", topic=None, now=now)
     return True
 
 
@@ -138,7 +138,7 @@ def request_password_reset(session: Session, *, email: str, now: datetime) -> No
     way, so nobody learns who has an account."""
     member = get_member_by_email(session, email)
     if member is not None:
-        notify.queue(session, to=member, kind="reset", now=now)
+        notify.queue(session, to=member, kind="reset", topic=None, now=now)
 
 
 def sign_up_with_token(

@@ -5,14 +5,18 @@ sent, or retries it later with back-off. Nothing here renders, sends or knows ab
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from meetups.notify.models import Category, Message, MessageStatus
+from meetups import errors
+from meetups.notify.models import Category, MailPreference, Message, MessageStatus, Topic
 
 #: a send that failed is tried again after 1, 2, 4, ... minutes, at most this many times in all
 MAX_ATTEMPTS = 8
@@ -33,24 +37,43 @@ def queue(
     *,
     to: Recipient,
     kind: str,
+    topic: Topic | None,
     now: datetime,
-    category: Category = Category.transactional,
     not_before: datetime | None = None,
     dedupe_key: str | None = None,
+    settle_key: str | None = None,
+    settle: timedelta = timedelta(0),
     **params: Any,
 ) -> Message | None:
-    """Add a message for after the commit. `params` name what it is about by id and must be JSON; with a
-    `dedupe_key` seen before, nothing is added (None)."""
+    """Add a message for after the commit. `params` name what it is about by id and must be JSON. `topic`
+    None is account mail, always sent; else the member's choice is checked as it goes out.
+
+    With a `dedupe_key` seen before, nothing is added (None): the message goes once ever. With a
+    `settle_key`, the message waits `settle`; while one with that key still waits, queueing again pushes it
+    back (with these params) instead of adding a second: several edits make one mail, about how things are
+    when it goes."""
+    if settle_key is not None:
+        waiting = session.scalar(
+            select(Message)
+            .where(Message.settle_key == settle_key, Message.status == MessageStatus.queued)
+            .with_for_update()
+        )
+        if waiting is not None:
+            waiting.params, waiting.not_before = _merged(waiting.params, params), now + settle
+            session.info[QUEUED] = True
+            return waiting
     message = Message(
         kind=kind,
-        category=category,
+        topic=topic,
+        category=topic.category if topic else Category.transactional,
+        settle_key=settle_key,
         member_id=to.id,
         to_email=to.email,
         locale=to.locale or "",
         params=params,
         dedupe_key=dedupe_key,
         status=MessageStatus.queued,
-        not_before=not_before or now,
+        not_before=not_before or now + settle,
         created_at=now,
     )
     if dedupe_key is None:
@@ -65,6 +88,29 @@ def queue(
             return None
     session.info[QUEUED] = True
     return message
+
+
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    merged = {**old, **new}
+    for key, value in new.items():
+        if isinstance(value, list) and isinstance(old.get(key), list):
+            merged[key] = [*old[key], *(item for item in value if item not in old[key])]
+    return merged
+
+
+def skip_waiting(session: Session, *, settle_keys: Iterable[str], reason: str) -> int:
+    """Messages still waiting to settle that a later one replaces (a change mail, once the event is
+    cancelled): kept, marked skipped with the reason, never sent."""
+    keys = list(settle_keys)
+    if not keys:
+        return 0
+    done = session.execute(
+        update(Message)
+        .where(Message.settle_key.in_(keys), Message.status == MessageStatus.queued)
+        .values(status=MessageStatus.skipped, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount or 0
 
 
 def claim_due(session: Session, *, now: datetime, limit: int = 50) -> list[Message]:
@@ -96,6 +142,10 @@ def mark_sent(message: Message, *, subject: str, now: datetime) -> None:
     )
 
 
+def mark_skipped(message: Message, *, reason: str) -> None:
+    message.status, message.last_error = MessageStatus.skipped, reason
+
+
 def mark_failed(message: Message, *, error: str, now: datetime, retry: bool = True) -> None:
     """A send that did not happen: tried again later with back-off, or given up after MAX_ATTEMPTS."""
     message.last_error = error[:2000]
@@ -118,3 +168,58 @@ def give_up_stuck(session: Session, *, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return done.rowcount or 0
+
+
+# What each member wants
+
+
+def wanted_topics(session: Session, member_id: int) -> dict[Topic, bool]:
+    """Every topic with the member's choice, or its default."""
+    chosen = dict(
+        session.execute(
+            select(MailPreference.topic, MailPreference.wanted).where(MailPreference.member_id == member_id)
+        ).all()
+    )
+    return {topic: chosen.get(topic, topic.default) for topic in Topic}
+
+
+def wants(session: Session, member_id: int, topic: Topic | None) -> bool:
+    if topic is None:
+        return True
+    wanted = session.scalar(
+        select(MailPreference.wanted).where(
+            MailPreference.member_id == member_id, MailPreference.topic == topic
+        )
+    )
+    return topic.default if wanted is None else wanted
+
+
+def set_wanted(session: Session, *, member_id: int, choices: dict[Topic, bool], now: datetime) -> None:
+    """Save the member's choices for the topics given; the others stay as they were."""
+    for topic, wanted in choices.items():
+        preference = session.get(MailPreference, (member_id, topic))
+        if preference is None:
+            session.add(MailPreference(member_id=member_id, topic=topic, wanted=wanted, updated_at=now))
+        elif preference.wanted != wanted:
+            preference.wanted, preference.updated_at = wanted, now
+    session.flush()
+
+
+def _unsubscribe_signer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="meetups-unsubscribe")
+
+
+def make_unsubscribe_token(secret: str, member_id: int, topic: Topic) -> str:
+    """A link that turns one topic off without logging in. It never expires: an old mail's link still works,
+    and all it can do is stop mail."""
+    return _unsubscribe_signer(secret).dumps({"m": member_id, "t": topic.value})
+
+
+def read_unsubscribe_token(secret: str, token: str) -> tuple[int, Topic]:
+    try:
+        payload = _unsubscribe_signer(secret).loads(token)
+        return int(payload["m"]), Topic(payload["t"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise errors.InvalidToken(
+            _("This unsubscribe link is not valid. You can choose what mail you get on your settings page.")
+        ) from None

@@ -70,6 +70,9 @@ class Rsvp(db.Model):
     message: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    #: when it last became `going`: a reminder whose moment came before that is not sent (they just got a
+    #: ticket)
+    seated_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()
     member: Mapped[Member] = relationship()
@@ -143,3 +146,30 @@ class TicketQr(db.Model):
     png: Mapped[bytes] = mapped_column(LargeBinary)
     svg: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class Audience(enum.StrEnum):
+    going = "going"
+    waitlisted = "waitlisted"
+    everyone = "everyone"  # going and waitlisted
+
+
+class Announcement(db.Model):
+    """A message an organiser wrote to the members going to (or waiting for) an event: kept as the log of who
+    wrote what to how many, and what the outbox's mails point at."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (Index("ix_announcements_event_created", "event_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    audience: Mapped[Audience] = mapped_column(Enum(Audience, native_enum=False, length=16))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    #: how many members it was queued for
+    recipients: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+
+    event: Mapped[Event] = relationship()
+    author: Mapped[Member | None] = relationship()

@@ -16,6 +16,7 @@ from meetups.accounts.models import Member
 from meetups.events import service as events
 from meetups.events.models import Event
 from meetups.notify import service as notify
+from meetups.notify.models import Topic
 from meetups.rsvps import questions, waitlist
 from meetups.rsvps.models import ACTIVE, Question, Rsvp, RsvpLog, RsvpStatus
 from meetups.rsvps.service import RsvpView, count_rsvps, fits, join_line, lock_event, positions
@@ -119,7 +120,15 @@ def approve_rsvp(session: Session, *, actor: Member, rsvp_id: int, message: str 
     rsvp.message = message
     session.flush()
     waitlist.log(session, rsvp, "approved", now, actor_id=actor.id, detail=message)
-    notify.queue(session, to=rsvp.member, kind="rsvp_approved", now=now, rsvp_id=rsvp.id, event_id=event.id)
+    notify.queue(
+        session,
+        to=rsvp.member,
+        kind="rsvp_approved",
+        topic=Topic.rsvps,
+        now=now,
+        rsvp_id=rsvp.id,
+        event_id=event.id,
+    )
     return rsvp
 
 
@@ -133,7 +142,15 @@ def decline_rsvp(session: Session, *, actor: Member, rsvp_id: int, message: str 
     rsvp.message = message
     waitlist.log(session, rsvp, "declined", now, actor_id=actor.id, detail=message)
     session.flush()
-    notify.queue(session, to=rsvp.member, kind="rsvp_declined", now=now, rsvp_id=rsvp.id, event_id=event.id)
+    notify.queue(
+        session,
+        to=rsvp.member,
+        kind="rsvp_declined",
+        topic=Topic.rsvps,
+        now=now,
+        rsvp_id=rsvp.id,
+        event_id=event.id,
+    )
     waitlist.move_line(session, event, now)
     return rsvp
 

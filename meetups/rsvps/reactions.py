@@ -15,6 +15,7 @@ from meetups import errors
 from meetups.accounts.models import Member
 from meetups.events.models import Event, EventStatus, StaffRole
 from meetups.notify import service as notify
+from meetups.notify.models import Topic
 from meetups.rsvps import series, waitlist
 from meetups.rsvps.models import ACTIVE, SEATED, Rsvp, RsvpStatus
 
@@ -49,7 +50,13 @@ def on_event_cancelled(event: Event, *, session: Session, now: datetime, actor: 
         waitlist.unseat(rsvp, RsvpStatus.cancelled, now, reason="event_cancelled")
         waitlist.log(session, rsvp, "event_cancelled", now, actor_id=actor.id, detail=was.value)
         notify.queue(
-            session, to=rsvp.member, kind="event_cancelled", now=now, rsvp_id=rsvp.id, event_id=event.id
+            session,
+            to=rsvp.member,
+            kind="event_cancelled",
+            topic=Topic.changes,
+            now=now,
+            rsvp_id=rsvp.id,
+            event_id=event.id,
         )
     session.flush()
 

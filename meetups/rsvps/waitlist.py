@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from meetups.events.models import Event, EventStaff, WaitlistMode
 from meetups.notify import service as notify
+from meetups.notify.models import Topic
 from meetups.rsvps import tickets
 from meetups.rsvps.models import SEATED, Rsvp, RsvpLog, RsvpStatus
 
@@ -121,6 +122,7 @@ def seat(rsvp: Rsvp, now: datetime) -> None:
     """Make the RSVP `going`, with a fresh ticket (a ticket voided earlier stays void)."""
     if rsvp.status is not RsvpStatus.going:
         rsvp.ticket_code = tickets.new_code()
+        rsvp.seated_at = now
     rsvp.status, rsvp.offer_expires_at, rsvp.waitlist_rank = RsvpStatus.going, None, None
     rsvp.updated_at = now
 
@@ -209,7 +211,13 @@ def tell_promoted(session: Session, promotions: list[Promotion], now: datetime) 
     for p in promotions:
         kind = "rsvp_promoted" if p.status is RsvpStatus.going else "rsvp_offered"
         notify.queue(
-            session, to=p.rsvp.member, kind=kind, now=now, rsvp_id=p.rsvp.id, event_id=p.rsvp.event_id
+            session,
+            to=p.rsvp.member,
+            kind=kind,
+            topic=Topic.rsvps,
+            now=now,
+            rsvp_id=p.rsvp.id,
+            event_id=p.rsvp.event_id,
         )
 
 

@@ -18,7 +18,7 @@ from meetups.events import service as events
 from meetups.events.models import Event, EventStatus
 from meetups.notify import jobs
 from meetups.notify import service as outbox
-from meetups.notify.models import Category
+from meetups.notify.models import Topic
 from meetups.site import Site
 from meetups.surveys import service
 from meetups.surveys.models import Survey, SurveyInvitation, SurveyResponse, SurveyState
@@ -98,7 +98,7 @@ def invite_due(session: Session, *, secret: str, now: datetime) -> int:
             session,
             to=member,
             kind="survey_invitation",
-            category=Category.optional,
+            topic=Topic.surveys,
             now=now,
             dedupe_key=f"survey-invite:{member_id}:{','.join(str(inv.id) for inv, _s in due)}",
             event_ids=[e.id for e in surveyed],
@@ -158,7 +158,7 @@ def _remind(session: Session, survey: Survey, secret: str, now: datetime) -> int
             session,
             to=member,
             kind="survey_reminder",
-            category=Category.optional,
+            topic=Topic.surveys,
             now=now,
             dedupe_key=f"survey-reminder:{survey.id}:{member.id}",
             event_id=survey.event_id,

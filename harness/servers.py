@@ -185,3 +185,29 @@ def gunicorn(
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+class SmtpSink:
+    """What a real SMTP server (aiosmtpd) on 127.0.0.1 received: one (envelope sender, recipients, bytes) per
+    message."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+@contextlib.contextmanager
+def smtp_server(port: int | None = None) -> Iterator[tuple[int, SmtpSink]]:
+    """An SMTP server on 127.0.0.1 (a free port unless given) while the block runs."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port or free_port())
+    controller.start()
+    try:
+        yield controller.port, sink
+    finally:
+        controller.stop()

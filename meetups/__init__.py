@@ -38,6 +38,8 @@ def _blueprints():
     from meetups.communities import views as communities_views
     from meetups.events import api as events_api
     from meetups.events import views as events_views
+    from meetups.notify import api as mail_api
+    from meetups.notify import views as mail_views
     from meetups.recognition import api as recognition_api
     from meetups.recognition import views as recognition_views
     from meetups.rsvps import api as rsvps_api
@@ -64,6 +66,8 @@ def _blueprints():
         (recognition_api.bp, "/api/v1"),
         (surveys_views.bp, None),
         (surveys_api.bp, "/api/v1"),
+        (mail_views.bp, None),
+        (mail_api.bp, "/api/v1"),
     ]
 
 
@@ -138,8 +142,14 @@ def create_app(overrides: dict | None = None) -> APIFlask:
     cli.register(app)
     mailer.init_app(app)
     web.install_site(app)  # last: every route is known
+    _load_jobs()
     jobs.configure(lambda: _job_environment(app))
     return app
+
+
+def _load_jobs() -> None:
+    """Modules that only hold periodic jobs, which nothing else imports: they register as they load."""
+    from meetups.rsvps import reminders  # noqa: F401
 
 
 @contextmanager

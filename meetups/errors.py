@@ -235,3 +235,7 @@ class RsvpDeclined(DomainError):
 
 class InvalidState(DomainError):
     code, status = "invalid_state", 409
+
+
+class TooManyAnnouncements(DomainError):
+    code, status = "too_many_announcements", 429

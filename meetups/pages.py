@@ -22,6 +22,7 @@ from meetups.events.models import Event
 from meetups.notify.models import Message
 from meetups.recognition import health, profiles
 from meetups.recognition.models import Attendance, Contribution
+from meetups.rsvps import announcements
 from meetups.rsvps import series as series_rsvps
 from meetups.rsvps import service as rsvps
 from meetups.rsvps.models import Question, Rsvp
@@ -76,7 +77,8 @@ def get_event_page(
 def get_manage_page(
     session: Session, *, event_id: int, actor: Member | None, now: datetime
 ) -> dict[str, Any]:
-    """The organiser's dashboard: the event, its staff, its series, its numbers and its survey."""
+    """The organiser's dashboard: the event, its staff, its series, its numbers, its survey and the messages
+    written to its members."""
     event = events.get_managed_event(session, event_id, actor)
     return {
         "event": event,
@@ -84,6 +86,7 @@ def get_manage_page(
         "occurrences": series.list_occurrences(session, event) if event.series_id else [],
         "counts": rsvps.count_rsvps(session, [event.id])[event.id],
         "survey": surveys.get_summary(session, event=event, now=now),
+        "announcements": announcements.get_panel(session, event_id=event.id, actor=actor, now=now),
     }
 
 

@@ -15,6 +15,7 @@ from meetups.extensions import db
 def register(app: Flask) -> None:
     from meetups.communities import service as communities
     from meetups.events import service as events
+    from meetups.recognition import profiles
     from meetups.rsvps import tickets
 
     app.jinja_env.filters.update(
@@ -30,6 +31,7 @@ def register(app: Flask) -> None:
         ticket_url=lambda code: tickets.ticket_url(web.site(), code),
         url_of=web.absolute_url,
         rsvp_status_label=rsvp_status_label,
+        achievement_title=profiles.achievement_title,
         scan_result_label=scan_result_label,
         rsvp_action_label=rsvp_action_label,
         builtin_label=builtin_label,

@@ -81,6 +81,7 @@ def make_event(session: Session, *, community: Community | None = None, **overri
         "created_at": BASE_TIME,
         "updated_at": BASE_TIME,
         "published_at": BASE_TIME,
+        "alarm_minutes": 60,  # as events.fields gives a new event
         **overrides,
     }
     event = Event(community=community, **values)

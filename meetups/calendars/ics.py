@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from icalendar import (
+    Alarm,
     Calendar,
     Timezone,
     TimezoneDaylight,
@@ -104,6 +105,12 @@ def _description(event: Event, site: Site, note: str) -> str:
 
 def vevent(event: Event, site: Site, personal: Personal | None = None) -> Entry:
     """The event as a VEVENT: the same UID forever, SEQUENCE from the event, times in its own zone."""
+    entry = _component(event, site, personal)
+    stamp = personal.stamp if personal else event.updated_at
+    return Entry(event.id, event.starts_at, event.ends_at, event.timezone, stamp, entry.to_ical())
+
+
+def _component(event: Event, site: Site, personal: Personal | None) -> VEvent:
     label = _label(event) or (personal.label if personal else "")
     status = _STATUS[event.status] if personal is None or event.is_cancelled else personal.status
     stamp = personal.stamp if personal else event.updated_at
@@ -126,7 +133,40 @@ def vevent(event: Event, site: Site, personal: Personal | None = None) -> Entry:
     entry.add("organizer", sender)
     if personal is not None:  # a place in a line does not block the member's time; a seat does
         entry.add("transp", "OPAQUE" if status == "CONFIRMED" else "TRANSPARENT")
-    return Entry(event.id, event.starts_at, event.ends_at, event.timezone, stamp, entry.to_ical())
+    return entry
+
+
+#: how a mailed .ics asks the calendar to treat it (RFC 5546): add it, update the entry it already has (same
+#: UID, higher SEQUENCE), or remove it
+METHODS = ("PUBLISH", "REQUEST", "CANCEL")
+
+
+def invitation(event: Event, site: Site, *, method: str, attendee: str = "", seated: bool = True) -> bytes:
+    """The event as a mail attachment, with the alarm its organisers set. REQUEST and CANCEL name the member
+    as the attendee (RFC 5546 wants one), so calendar apps update or remove the entry they already hold
+    instead of adding a second."""
+    if method not in METHODS:
+        raise ValueError(f"unknown iTIP method {method}")
+    entry = _component(event, site, None)
+    if method != "PUBLISH" and attendee:
+        address = vCalAddress(f"mailto:{attendee}")
+        address.params.update({"PARTSTAT": "ACCEPTED" if seated else "TENTATIVE", "RSVP": "FALSE"})
+        entry.add("attendee", address)
+    if event.alarm_minutes is not None and method != "CANCEL":
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", vText(event.title))
+        alarm.add("trigger", -timedelta(minutes=event.alarm_minutes))
+        entry.add_component(alarm)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    head = calendar.to_ical().removesuffix(END)
+    years = _years([Entry(event.id, event.starts_at, event.ends_at, event.timezone, event.updated_at, b"")])
+    zones = [vtimezone(zone, *span) for zone, span in years.items()]
+    return b"".join([head, *zones, entry.to_ical(), END])
 
 
 # Time zones

@@ -74,6 +74,14 @@ class EventChanges(BaseModel):
     close_after_hours: StrictInt | None = Field(
         None, description="Attendance is resolved this long after the end."
     )
+    send_reminders: StrictBool | None = Field(
+        None, description="Reminder emails 24 h and 2 h before the start, to members going. New events: true."
+    )
+    alarm_minutes: StrictInt | None = Field(
+        None,
+        description="The alarm the event's calendar entry sets, minutes before the start (0 to 10080); "
+        "null: none. New events: 60.",
+    )
 
 
 class EventIn(EventChanges):
@@ -144,6 +152,8 @@ class EventOut(BaseModel):
     cancel_reason: str
     overbook: int = Field(description="Places beyond the capacity (overbooking).")
     close_after_hours: int
+    send_reminders: bool = Field(description="Reminder emails 24 h and 2 h before, to members going.")
+    alarm_minutes: int | None = Field(description="The calendar alarm, minutes before the start; null: none.")
     closed_at: IsoText | None = Field(description="When attendance was resolved; null while it is open.")
 
 
@@ -209,6 +219,8 @@ def event_json(event: Event, counts: dict[str, int] | None = None) -> dict:
         "checkin_opens_at": _iso(event.checkin_opens()),
         "overbook": event.overbook,
         "close_after_hours": event.close_after_hours,
+        "send_reminders": event.send_reminders,
+        "alarm_minutes": event.alarm_minutes,
         "closed_at": _iso(event.closed_at),
         "series_id": event.series_id,
     }

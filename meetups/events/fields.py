@@ -17,8 +17,13 @@ from meetups.events.models import RsvpMode, WaitlistMode
 TITLE_MAX, DESCRIPTION_MAX = 200, 20_000
 MAX_GUESTS_LIMIT, OFFER_HOURS_MAX = 20, 168
 LONGEST_EVENT = timedelta(days=31)
+#: a new event's calendar alarm, minutes before the start; further ahead than a week reminds of nothing
+ALARM_MINUTES_DEFAULT, ALARM_MINUTES_MAX = 60, 7 * 24 * 60
+#: when and where the event is: a change to either is news to everyone with an RSVP
+WHEN_FIELDS = frozenset({"starts_at", "ends_at", "timezone"})
+WHERE_FIELDS = frozenset({"venue_name", "venue_address", "online_url"})
 #: fields whose change moves the event in subscribers' calendars (iCalendar SEQUENCE)
-SCHEDULE_FIELDS = {"starts_at", "ends_at", "timezone", "venue_name", "venue_address", "online_url", "status"}
+SCHEDULE_FIELDS = WHEN_FIELDS | WHERE_FIELDS | {"status"}
 #: what organisers set on an event, in the order the form shows it
 EDITABLE = (
     "title",
@@ -41,6 +46,8 @@ EDITABLE = (
     "checkin_opens_at",
     "overbook",
     "close_after_hours",
+    "send_reminders",
+    "alarm_minutes",
 )
 #: the editable fields that are moments: given as wall-clock time in the event's zone, or with an offset
 DATETIME_FIELDS = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at", "checkin_opens_at")
@@ -97,6 +104,34 @@ def _whole(fields: dict, name: str, low: int, high: int | None, label: str) -> i
     return value
 
 
+def _flag(fields: dict, name: str, label: str, default: bool) -> bool:
+    if name not in fields:
+        return default
+    value = fields[name]
+    if not isinstance(value, bool):
+        raise errors.InvalidInput(_("%(label)s must be true or false.", label=label), field=name)
+    return value
+
+
+def _alarm_minutes(fields: dict) -> int | None:
+    """Empty means no alarm, so only a value left out gets the default."""
+    if "alarm_minutes" not in fields:
+        return ALARM_MINUTES_DEFAULT
+    value = fields["alarm_minutes"]
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= ALARM_MINUTES_MAX:
+        raise errors.InvalidInput(
+            _(
+                "The calendar alarm is a whole number of minutes before the start, from 0 to %(most)d (a "
+                "week). Leave it empty for no alarm.",
+                most=ALARM_MINUTES_MAX,
+            ),
+            field="alarm_minutes",
+        )
+    return value
+
+
 def choice(fields: dict, name: str, enum_cls: type, default: Any) -> Any:
     value = fields.get(name)
     if value is None or value == "":
@@ -134,6 +169,8 @@ def validate_event_fields(fields: dict) -> dict:
         "close_after_hours": _whole(fields, "close_after_hours", 1, 24 * 7, _("Close after")) or 6,
         "rsvp_mode": choice(fields, "rsvp_mode", RsvpMode, RsvpMode.open),
         "waitlist_mode": choice(fields, "waitlist_mode", WaitlistMode, WaitlistMode.auto),
+        "send_reminders": _flag(fields, "send_reminders", _("Reminder emails"), default=True),
+        "alarm_minutes": _alarm_minutes(fields),
     }
     for name in DATETIME_FIELDS:
         clean[name] = _to_utc(fields.get(name), zone, name)

@@ -134,6 +134,10 @@ class EventForm(FlaskForm):
     checkin_opens_at = _local(_l("Check-in opens"))
     overbook = _count(_l("Overbooking: extra places"), min=0)
     close_after_hours = _count(_l("Close attendance, hours after the end"), min=1, max=168)
+    send_reminders = BooleanField(_l("Remind people going by email 24 hours and 2 hours before"))
+    alarm_minutes = _count(
+        _l("Calendar alarm: minutes before (empty for none)"), min=0, max=fields.ALARM_MINUTES_MAX
+    )
     save = SubmitField(_l("Save draft"))
     publish = SubmitField(_l("Publish"))
 
@@ -192,6 +196,8 @@ def new_event_data(zone: str) -> dict:
         "late_offer_hours": 2,
         "overbook": 0,
         "close_after_hours": 6,
+        "send_reminders": True,
+        "alarm_minutes": fields.ALARM_MINUTES_DEFAULT,
         "rsvp_mode": RsvpMode.open.value,
         "waitlist_mode": WaitlistMode.auto.value,
     }

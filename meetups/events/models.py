@@ -113,8 +113,9 @@ class Event(db.Model):
     close_after_hours: Mapped[int] = mapped_column(default=6)
     #: reminder mails 24 h and 2 h before the start, to members going
     send_reminders: Mapped[bool] = mapped_column(default=True)
-    #: the alarm the event's .ics sets in members' calendars, this many minutes before; None sets none
-    alarm_minutes: Mapped[int | None] = mapped_column(default=60)
+    #: the alarm the event's .ics sets in members' calendars, this many minutes before; None sets none (new
+    #: events get events.fields.ALARM_MINUTES_DEFAULT)
+    alarm_minutes: Mapped[int | None]
     #: when attendance was resolved (recognition.service.close_event); the door's record is final then
     closed_at: Mapped[datetime | None]
     status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.draft, index=True)

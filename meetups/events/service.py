@@ -7,7 +7,7 @@ from datetime import datetime
 
 from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, literal, select, union_all
+from sqlalchemy import String, cast, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from meetups import errors
@@ -72,6 +72,21 @@ def can(session: Session, member: Member | None, event: Event, action: str) -> b
         communities.grants(role, "run_events") if kind == "community" else action in GRANTS[StaffRole(role)]
         for kind, role in rows
     )
+
+
+def list_managers(session: Session, event: Event) -> list[Member]:
+    """Everyone `can` lets manage the event, from the same grants (for mail that asks them to act); site
+    admins are not asked about every event."""
+    community_roles = [role for role in CommunityRole if communities.grants(role, "run_events")]
+    staff_roles = [role for role, granted in GRANTS.items() if "manage" in granted]
+    in_community = select(Membership.member_id).where(
+        Membership.community_id == event.community_id, Membership.role.in_(community_roles)
+    )
+    on_staff = select(EventStaff.member_id).where(
+        EventStaff.event_id == event.id, EventStaff.role.in_(staff_roles)
+    )
+    query = select(Member).where(or_(Member.id.in_(in_community), Member.id.in_(on_staff)))
+    return list(session.scalars(query.order_by(Member.id)))
 
 
 def ensure_can(session: Session, member: Member | None, event: Event, action: str) -> None:

@@ -56,6 +56,10 @@ def job(name: str):
     return register
 
 
+#: `after=(EVERY_OTHER,)`: the job runs after all the others (the mailer, so the mail they queue goes at once)
+EVERY_OTHER = "*"
+
+
 def every_minute(name: str, *, needs_site: bool = False, after: tuple[str, ...] = ()):
     """Register a periodic job, owned by the domain that defines it. Jobs run in the order registered, except
     that one runs after the jobs it names in `after` (whatever order the modules were imported in)."""
@@ -81,9 +85,11 @@ def periodic_names() -> list[str]:
             place(earlier)
         ordered.append(name)
 
+    last = [name for name in _periodic if EVERY_OTHER in _runs_after[name]]
     for name in _periodic:
-        place(name)
-    return ordered
+        if name not in last:
+            place(name)
+    return ordered + last
 
 
 def configure(environment: Callable[[], AbstractContextManager[Environment]]) -> None:

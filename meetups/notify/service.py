@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,6 +113,21 @@ def skip_waiting(session: Session, *, settle_keys: Iterable[str], reason: str) -
     return done.rowcount or 0
 
 
+def newest_id(session: Session) -> int:
+    return session.scalar(select(func.max(Message.id))) or 0
+
+
+def skip_queued_after(session: Session, *, after_id: int, reason: str) -> int:
+    """Messages queued since `after_id` that must never go (the demo's invented members), kept as skipped."""
+    done = session.execute(
+        update(Message)
+        .where(Message.id > after_id, Message.status == MessageStatus.queued)
+        .values(status=MessageStatus.skipped, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount or 0
+
+
 def claim_due(session: Session, *, now: datetime, limit: int = 50) -> list[Message]:
     """Take up to `limit` due messages for this deliverer, oldest first. The claim is one UPDATE that rechecks
     the status, so two deliverers never take the same message (PostgreSQL rechecks the locked row; SQLite
@@ -194,6 +209,23 @@ def wants(session: Session, member_id: int, topic: Topic | None) -> bool:
     return topic.default if wanted is None else wanted
 
 
+def wanting(session: Session, member_ids: Iterable[int], topic: Topic) -> set[int]:
+    """Of these members, those who want the topic: one query for a whole event's people."""
+    ids = set(member_ids)
+    chosen = (
+        dict(
+            session.execute(
+                select(MailPreference.member_id, MailPreference.wanted).where(
+                    MailPreference.topic == topic, MailPreference.member_id.in_(ids)
+                )
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return {i for i in ids if chosen.get(i, topic.default)}
+
+
 def set_wanted(session: Session, *, member_id: int, choices: dict[Topic, bool], now: datetime) -> None:
     """Save the member's choices for the topics given; the others stay as they were."""
     for topic, wanted in choices.items():
@@ -223,3 +255,33 @@ def read_unsubscribe_token(secret: str, token: str) -> tuple[int, Topic]:
         raise errors.InvalidToken(
             _("This unsubscribe link is not valid. You can choose what mail you get on your settings page.")
         ) from None
+
+
+# The site admin's view
+
+
+def ensure_site_admin(actor: Any) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise errors.LoginRequired(_("Please log in first."))
+    if not getattr(actor, "is_admin", False):
+        raise errors.PermissionDenied(_("Only site admins can see the outbox."))
+
+
+def list_outbox(
+    session: Session,
+    *,
+    actor: Any,
+    status: MessageStatus | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> tuple[list[Message], dict[MessageStatus, int]]:
+    """The newest messages (optionally of one status, older than `before_id`), and how many there are of each
+    status: whether mail is flowing, and why one did not go."""
+    ensure_site_admin(actor)
+    query = select(Message).order_by(Message.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(Message.status == status)
+    if before_id is not None:
+        query = query.where(Message.id < before_id)
+    counts = dict(session.execute(select(Message.status, func.count()).group_by(Message.status)).all())
+    return list(session.scalars(query)), {s: counts.get(s, 0) for s in MessageStatus}

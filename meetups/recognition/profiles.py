@@ -330,6 +330,11 @@ def series_streak(session: Session, records: list[dict], now: datetime) -> Strea
 # Achievements: from the record, never a stored counter
 
 
+def achievement_title(key: str) -> tuple[str, str]:
+    """An achievement's name and what it takes, in the reader's language (the profile, the mail)."""
+    return _titles()[key]
+
+
 def _titles() -> dict[str, tuple[str, str]]:
     return {
         "first_event": (_("First meetup"), _("Came to a first event.")),
@@ -346,6 +351,19 @@ def achievements(
     attended: list[dict], contributions: list[dict], founded: list[datetime], records: list[dict]
 ) -> list[dict]:
     """Each achievement with the date it was earned, in the order earned."""
+    titles = _titles()
+    earned = achievement_dates(attended, contributions, founded, records)
+    return [
+        {"key": key, "title": titles[key][0], "description": titles[key][1], "earned_on": on}
+        for key, on in sorted(earned.items(), key=lambda item: (item[1], item[0]))
+    ]
+
+
+def achievement_dates(
+    attended: list[dict], contributions: list[dict], founded: list[datetime], records: list[dict]
+) -> dict[str, date]:
+    """Each achievement held, by key, with the date it was earned; unnamed, as naming costs more than the
+    reckoning when a close weighs the record of everyone who came (recognition/mail.py)."""
     earned: dict[str, date] = {}
     days = [r["on"] for r in attended]
     if days:
@@ -362,11 +380,7 @@ def achievements(
         earned["founder"] = min(founded).date()
     if back := next((b for a, b in pairwise(days) if b - a > AWAY), None):
         earned["comeback"] = back
-    titles = _titles()
-    return [
-        {"key": key, "title": titles[key][0], "description": titles[key][1], "earned_on": on}
-        for key, on in sorted(earned.items(), key=lambda item: (item[1], item[0]))
-    ]
+    return earned
 
 
 # The nudge against no-shows

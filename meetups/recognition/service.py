@@ -19,6 +19,7 @@ from meetups.checkin.models import CheckIn
 from meetups.events import service as events
 from meetups.events.models import Event, EventStaff, EventStatus
 from meetups.notify import jobs
+from meetups.recognition import mail
 from meetups.recognition.models import Attendance, AttendanceCorrection, Contribution, Outcome
 from meetups.rsvps.models import Rsvp, RsvpStatus
 
@@ -66,6 +67,7 @@ def close_event(session: Session, *, event_id: int, actor: Member | None, now: d
     counts = _resolve(session, event, now)
     event.closed_at = now
     session.flush()
+    mail.queue_earned_achievements(session, event=event, now=now)
     event_closed.send(event, session=session, now=now)
     return Closed(event, counts)
 

@@ -11,8 +11,8 @@ from meetups import api, clock, web
 from meetups.api import IsoText, MemberRef, QuestionIn
 from meetups.events import service as events
 from meetups.extensions import db
-from meetups.rsvps import organiser, questions, series, service, waitlist
-from meetups.rsvps.models import Question, Rsvp, RsvpStatus
+from meetups.rsvps import announcements, organiser, questions, series, service, waitlist
+from meetups.rsvps.models import Announcement, Audience, Question, Rsvp, RsvpStatus
 
 bp = APIBlueprint("rsvps_api", __name__)
 
@@ -457,4 +457,104 @@ def history_json(entry: organiser.HistoryEntry) -> dict[str, Any]:
         "action": item.action,
         "actor": entry.actor,
         "detail": item.detail,
+    }
+
+
+# Organisers writing to members
+
+
+class AnnouncementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    audience: Audience = Field(description="going (offered seats too), waitlisted, or everyone: both.")
+    subject: str = Field(
+        description="1–200 characters, one line; the mail's subject is “[event title] subject”."
+    )
+    body: str = Field(description="1–5,000 characters of plain text.")
+
+
+class AnnouncementOut(BaseModel):
+    id: int
+    event_id: int
+    audience: Audience
+    subject: str
+    body: str
+    recipients: int = Field(description="How many members it was queued for (the author never is).")
+    created_at: IsoText
+    author: MemberRef | None = Field(description="Null once the author deleted their account.")
+
+
+class AnnouncementEnvelope(BaseModel):
+    announcement: AnnouncementOut
+
+
+class AudiencesOut(BaseModel):
+    going: int
+    waitlisted: int
+    everyone: int
+
+
+class AnnouncementsOut(BaseModel):
+    announcements: list[AnnouncementOut] = Field(description="Newest first.")
+    audiences: AudiencesOut = Field(description="How many members each audience reaches now, you left out.")
+    refusal: str | None = Field(description="Why nothing can be sent about this event (a draft, long over).")
+    next_at: IsoText | None = Field(description="When the limit lets the next one go; null: now.")
+
+
+def announcement_json(announcement: Announcement) -> dict[str, Any]:
+    author = announcement.author
+    return {
+        "id": announcement.id,
+        "event_id": announcement.event_id,
+        "audience": announcement.audience.value,
+        "subject": announcement.subject,
+        "body": announcement.body,
+        "recipients": announcement.recipients,
+        "created_at": announcement.created_at.isoformat(),
+        "author": {"id": author.id, "name": author.name} if author else None,
+    }
+
+
+@bp.post("/events/<int:event_id>/announcements")
+@bp.input(AnnouncementIn, arg_name="body")
+@bp.output(AnnouncementEnvelope, status_code=201)
+@bp.doc(
+    summary="Write to the members going, waiting, or both (organisers; logged)",
+    description="One mail each, to those who have not turned off organiser messages; never to the author. "
+    "At most 3 per event in 24 hours, 10 minutes apart: `too_many_announcements` says when (`next_at`). "
+    "Refused on drafts and once the event ended more than 7 days ago; a cancelled event reaches those "
+    "its cancellation ended.",
+    security=api.SECURITY,
+    responses={
+        401: "login_required",
+        403: "forbidden",
+        404: "not_found",
+        409: "invalid_state",
+        422: "invalid_input",
+        429: "too_many_announcements",
+    },
+)
+@api.login_required
+def announce(event_id: int, body: AnnouncementIn):
+    announcement = announcements.send_announcement(
+        db.session, event_id=event_id, actor=web.me(), now=clock.now(), **body.model_dump()
+    )
+    db.session.commit()
+    return {"announcement": announcement_json(announcement)}
+
+
+@bp.get("/events/<int:event_id>/announcements")
+@bp.output(AnnouncementsOut)
+@bp.doc(
+    summary="What organisers wrote to the event's members, and whom each audience reaches (organisers)",
+    security=api.SECURITY,
+    responses={401: "login_required", 403: "forbidden", 404: "not_found"},
+)
+@api.login_required
+def list_announcements(event_id: int):
+    panel = announcements.get_panel(db.session, event_id=event_id, actor=web.me(), now=clock.now())
+    return {
+        "announcements": [announcement_json(a) for a in panel.history],
+        "audiences": panel.audiences,
+        "refusal": panel.refusal,
+        "next_at": panel.next_at.isoformat() if panel.next_at else None,
     }

@@ -15,11 +15,17 @@ from meetups import errors, spreadsheets
 from meetups.accounts.models import Member
 from meetups.events import service as events
 from meetups.events.models import Event
-from meetups.notify import service as notify
-from meetups.notify.models import Topic
 from meetups.rsvps import questions, waitlist
 from meetups.rsvps.models import ACTIVE, Question, Rsvp, RsvpLog, RsvpStatus
-from meetups.rsvps.service import RsvpView, count_rsvps, fits, join_line, lock_event, positions
+from meetups.rsvps.service import (
+    RsvpView,
+    count_rsvps,
+    fits,
+    join_line,
+    lock_event,
+    positions,
+    skip_empty_approval_batches,
+)
 
 MESSAGE_MAX = 500
 
@@ -120,15 +126,8 @@ def approve_rsvp(session: Session, *, actor: Member, rsvp_id: int, message: str 
     rsvp.message = message
     session.flush()
     waitlist.log(session, rsvp, "approved", now, actor_id=actor.id, detail=message)
-    notify.queue(
-        session,
-        to=rsvp.member,
-        kind="rsvp_approved",
-        topic=Topic.rsvps,
-        now=now,
-        rsvp_id=rsvp.id,
-        event_id=event.id,
-    )
+    waitlist.tell(session, rsvp, "rsvp_approved", now)
+    skip_empty_approval_batches(session, event)
     return rsvp
 
 
@@ -138,19 +137,14 @@ def decline_rsvp(session: Session, *, actor: Member, rsvp_id: int, message: str 
     message = _clean_message(message)
     if rsvp.status not in ACTIVE:
         raise errors.InvalidState(_("This RSVP is already cancelled or declined."))
+    was = rsvp.status
     waitlist.unseat(rsvp, RsvpStatus.declined, now, reason="organiser")
     rsvp.message = message
     waitlist.log(session, rsvp, "declined", now, actor_id=actor.id, detail=message)
     session.flush()
-    notify.queue(
-        session,
-        to=rsvp.member,
-        kind="rsvp_declined",
-        topic=Topic.rsvps,
-        now=now,
-        rsvp_id=rsvp.id,
-        event_id=event.id,
-    )
+    waitlist.tell(session, rsvp, "rsvp_declined", now)
+    if was is RsvpStatus.pending:
+        skip_empty_approval_batches(session, event)
     waitlist.move_line(session, event, now)
     return rsvp
 
@@ -166,13 +160,16 @@ def promote_rsvp(session: Session, *, actor: Member, rsvp_id: int, reason: str, 
         raise errors.InvalidState(_("Only people waiting can be promoted."))
     if event.is_cancelled:
         raise errors.EventCancelled(_("This event was cancelled."))
-    holding = rsvp.guests if rsvp.status is RsvpStatus.offered else None  # an offer already holds its seats
+    was = rsvp.status
+    holding = rsvp.guests if was is RsvpStatus.offered else None  # an offer already holds its seats
     if not fits(session, event, rsvp.member_id, rsvp.guests, holding=holding):
         raise errors.NotEnoughSeats(_("The event is full. Raise the capacity first, then promote."))
     waitlist.seat(rsvp, now)
     waitlist.log(session, rsvp, "promoted_manually", now, actor_id=actor.id, detail=reason)
     session.flush()
     waitlist.tell_promoted(session, [waitlist.Promotion(rsvp, RsvpStatus.going)], now)
+    if was is RsvpStatus.pending:
+        skip_empty_approval_batches(session, event)
     return rsvp
 
 

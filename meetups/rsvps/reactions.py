@@ -5,7 +5,7 @@ and a refusal raised here refuses the whole action."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -13,21 +13,61 @@ from sqlalchemy.orm import Session, joinedload
 
 from meetups import errors
 from meetups.accounts.models import Member
+from meetups.events.fields import WHEN_FIELDS, WHERE_FIELDS
 from meetups.events.models import Event, EventStatus, StaffRole
 from meetups.notify import service as notify
 from meetups.notify.models import Topic
 from meetups.rsvps import series, waitlist
+from meetups.rsvps import service as rsvps
 from meetups.rsvps.models import ACTIVE, SEATED, Rsvp, RsvpStatus
+
+#: a change mail waits this long after the latest edit, so an organiser fixing a typo in the new address
+#: sends one mail, about how the event stands when it goes
+CHANGE_SETTLES = timedelta(minutes=10)
 
 
 def _locked(session: Session, event_id: int) -> Event:
     return session.get(Event, event_id, with_for_update=True, populate_existing=True)
 
 
-def on_event_changed(event: Event, *, session: Session, now: datetime, **_details) -> None:
-    """More capacity, a later close or a new waitlist mode: the line may move (the event is locked)."""
-    if event.status is EventStatus.published:
-        waitlist.move_line(session, event, now)
+def _change_key(event_id: int, member_id: int) -> str:
+    return f"event-changed:{event_id}:{member_id}"
+
+
+def _standing(session: Session, event: Event) -> list[Rsvp]:
+    """The RSVPs still in the event (going, offered, waitlisted, pending), with their members."""
+    return list(
+        session.scalars(
+            select(Rsvp)
+            .options(joinedload(Rsvp.member))
+            .where(Rsvp.event_id == event.id, Rsvp.status.in_(ACTIVE))
+            .order_by(Rsvp.id)
+        )
+    )
+
+
+def on_event_changed(event: Event, *, session: Session, now: datetime, changed: set[str], **_details) -> None:
+    """More capacity, a later close or a new waitlist mode: the line may move (the event is locked). A new
+    time or place is mailed to everyone still in the event, once the edits settle; other edits are not."""
+    if event.status is not EventStatus.published:
+        return
+    waitlist.move_line(session, event, now)
+    what_moved = [what for what, names in (("time", WHEN_FIELDS), ("place", WHERE_FIELDS)) if changed & names]
+    if not what_moved or event.has_ended(now):
+        return
+    for rsvp in _standing(session, event):
+        notify.queue(
+            session,
+            to=rsvp.member,
+            kind="event_changed",
+            topic=Topic.changes,
+            now=now,
+            settle_key=_change_key(event.id, rsvp.member_id),
+            settle=CHANGE_SETTLES,
+            rsvp_id=rsvp.id,
+            event_id=event.id,
+            what_moved=what_moved,  # a list, so edits that settle into one mail add up ("time", then "place")
+        )
 
 
 def on_event_published(event: Event, *, session: Session, now: datetime, **_details) -> None:
@@ -38,14 +78,14 @@ def on_event_published(event: Event, *, session: Session, now: datetime, **_deta
 
 def on_event_cancelled(event: Event, *, session: Session, now: datetime, actor: Member, **_details) -> None:
     """Every RSVP still standing ends, its ticket void, and its member is told (feeds then show it
-    cancelled)."""
-    standing = session.scalars(
-        select(Rsvp)
-        .options(joinedload(Rsvp.member))
-        .where(Rsvp.event_id == event.id, Rsvp.status.in_(ACTIVE))
-        .order_by(Rsvp.id)
-    ).all()
-    for rsvp in standing:
+    cancelled). A change mail still waiting to settle is dropped: "cancelled" says all there is to say."""
+    member_ids = session.scalars(select(Rsvp.member_id).where(Rsvp.event_id == event.id))
+    notify.skip_waiting(
+        session,
+        settle_keys=[_change_key(event.id, member_id) for member_id in member_ids],
+        reason="the event was cancelled",
+    )
+    for rsvp in _standing(session, event):
         was = rsvp.status
         waitlist.unseat(rsvp, RsvpStatus.cancelled, now, reason="event_cancelled")
         waitlist.log(session, rsvp, "event_cancelled", now, actor_id=actor.id, detail=was.value)
@@ -57,8 +97,10 @@ def on_event_cancelled(event: Event, *, session: Session, now: datetime, actor: 
             now=now,
             rsvp_id=rsvp.id,
             event_id=event.id,
+            was=was.value,  # cancelled by the time the mail goes: this says whether it held a ticket
         )
     session.flush()
+    rsvps.skip_empty_approval_batches(session, event)  # the requests ended with the event
 
 
 def _is_exempt(roles: list[tuple[StaffRole, bool]]) -> bool:

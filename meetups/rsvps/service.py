@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from meetups import errors
 from meetups.accounts.models import Member
+from meetups.events import service as events
 from meetups.events.models import Event, EventStatus, RsvpMode, RsvpWindow
 from meetups.notify import jobs
+from meetups.notify import service as notify
+from meetups.notify.models import Topic
 from meetups.rsvps import questions, waitlist
 from meetups.rsvps.models import ACTIVE, Rsvp, RsvpStatus
+
+#: requests arriving within this of each other reach each organiser as one mail
+APPROVAL_BATCH = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,7 @@ def save_rsvp(
         join_line(session, event, rsvp, now)
     session.add(rsvp)
     session.flush()
+    _tell_outcome(session, event, rsvp, now)
     return rsvp
 
 
@@ -127,6 +134,7 @@ def _change(
     join_waitlist: bool,
     now: datetime,
 ) -> Rsvp:
+    was = rsvp.status
     if rsvp.status is RsvpStatus.offered:
         if rsvp.offer_expires_at is not None and rsvp.offer_expires_at <= now:
             # refused, and nothing written: the expiry is the periodic job's (or the next page view's), which
@@ -158,7 +166,52 @@ def _change(
     rsvp.answers, rsvp.updated_at = answers, now
     session.flush()
     waitlist.move_line(session, event, now)  # fewer guests, or a party that left its seats, frees seats
+    if rsvp.status is not was:  # a claimed offer, or a larger party in line: not a mere guest change
+        _tell_outcome(session, event, rsvp, now, had_seat=was is RsvpStatus.going)
     return rsvp
+
+
+def _tell_outcome(session: Session, event: Event, rsvp: Rsvp, now: datetime, had_seat: bool = False) -> None:
+    """What the member's own answer led to: their ticket, their place in line, or a request to organisers."""
+    if rsvp.status is RsvpStatus.going:
+        waitlist.tell(session, rsvp, "rsvp_confirmed", now)
+    elif rsvp.status is RsvpStatus.waitlisted:
+        position = waitlist.position(session, rsvp)
+        waitlist.tell(session, rsvp, "rsvp_waitlisted", now, position=position, had_seat=had_seat)
+    elif rsvp.status is RsvpStatus.pending:
+        _ask_organisers(session, event, rsvp, now)
+
+
+def _approval_batch_key(event_id: int, organiser_id: int) -> str:
+    return f"approvals:{event_id}:{organiser_id}"
+
+
+def _ask_organisers(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
+    """Each organiser but the one asking gets the request, joined to the others of the last quarter hour."""
+    for organiser in events.list_managers(session, event):
+        if organiser.id != rsvp.member_id:
+            notify.queue(
+                session,
+                to=organiser,
+                kind="rsvp_approval_requested",
+                topic=Topic.approvals,
+                now=now,
+                settle_key=_approval_batch_key(event.id, organiser.id),
+                settle=APPROVAL_BATCH,
+                event_id=event.id,
+                rsvp_ids=[rsvp.id],
+            )
+
+
+def skip_empty_approval_batches(session: Session, event: Event) -> None:
+    """After a request ended (approved, declined, withdrawn): once none wait, the batches still settling
+    would list nothing, so they are not sent."""
+    waiting = exists().where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.pending)
+    if not session.scalar(select(waiting)):
+        keys = [
+            _approval_batch_key(event.id, organiser.id) for organiser in events.list_managers(session, event)
+        ]
+        notify.skip_waiting(session, settle_keys=keys, reason="every request was answered before it went")
 
 
 def cancel_rsvp(session: Session, *, event_id: int, member: Member, now: datetime) -> Rsvp:
@@ -169,10 +222,13 @@ def cancel_rsvp(session: Session, *, event_id: int, member: Member, now: datetim
         raise errors.NotFound(_("You have no RSVP for this event."))
     if now >= event.starts_at:
         raise errors.RsvpClosed(_("The event has started; it is too late to cancel."))
-    reason = "offer_declined" if rsvp.status is RsvpStatus.offered else "member"
+    was = rsvp.status
+    reason = "offer_declined" if was is RsvpStatus.offered else "member"
     waitlist.unseat(rsvp, RsvpStatus.cancelled, now, reason=reason)
     waitlist.log(session, rsvp, "cancelled", now, actor_id=member.id, detail=reason)
     session.flush()
+    if was is RsvpStatus.pending:
+        skip_empty_approval_batches(session, event)
     waitlist.move_line(session, event, now)
     return rsvp
 

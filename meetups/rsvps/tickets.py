@@ -47,10 +47,21 @@ def ticket_url(site: Site, code: str) -> str:
     return site.url("checkin.ticket", code=code)
 
 
+def _qr(url: str) -> segno.QRCode:
+    """A fixed mask skips segno's mask search (~80 % of its time) and decodes as well (BENCHMARKS.md)."""
+    return segno.make(url, error="m", mask=0, micro=False)
+
+
+def make_mail_qr(url: str) -> bytes:
+    """A PNG for mail, 6 pixels a module: mail apps scale images smoothly, which blurs a 1-pixel QR."""
+    png = io.BytesIO()
+    _qr(url).save(png, kind="png", scale=6, border=4)
+    return png.getvalue()
+
+
 def make_qr(url: str) -> tuple[bytes, str]:
-    """A 1-pixel-per-module PNG and an SVG. A fixed mask skips segno's mask search (~80 % of its time) and
-    decodes as well (BENCHMARKS.md)."""
-    qr = segno.make(url, error="m", mask=0, micro=False)
+    """A 1-pixel-per-module PNG and an SVG, for pages and badges (they scale it crisply)."""
+    qr = _qr(url)
     png = io.BytesIO()
     qr.save(png, kind="png", scale=1, border=4)
     svg = io.BytesIO()

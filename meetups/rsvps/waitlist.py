@@ -137,7 +137,8 @@ def unseat(rsvp: Rsvp, status: RsvpStatus, now: datetime, reason: str = "") -> N
 
 
 def expire_offers(session: Session, event: Event, now: datetime) -> list[Rsvp]:
-    """Offers nobody claimed in time end; their seats pass on (the caller promotes)."""
+    """Offers nobody claimed in time end, and their members are told; the seats pass on (the caller
+    promotes)."""
     expired = list(
         session.scalars(
             select(Rsvp).where(
@@ -148,6 +149,7 @@ def expire_offers(session: Session, event: Event, now: datetime) -> list[Rsvp]:
     for rsvp in expired:
         unseat(rsvp, RsvpStatus.cancelled, now, reason="offer_expired")
         log(session, rsvp, "offer_expired", now)
+        tell(session, rsvp, "rsvp_offer_expired", now)
     session.flush()
     return expired
 
@@ -207,18 +209,23 @@ def waitlist_counts(session: Session, event_ids: list[int]) -> dict[int, dict[st
     return counts
 
 
+def tell(session: Session, rsvp: Rsvp, kind: str, now: datetime, **params: object) -> None:
+    """Mail the member what happened to their RSVP (templates/email/<kind>.txt), among their RSVP updates."""
+    notify.queue(
+        session,
+        to=rsvp.member,
+        kind=kind,
+        topic=Topic.rsvps,
+        now=now,
+        rsvp_id=rsvp.id,
+        event_id=rsvp.event_id,
+        **params,
+    )
+
+
 def tell_promoted(session: Session, promotions: list[Promotion], now: datetime) -> None:
     for p in promotions:
-        kind = "rsvp_promoted" if p.status is RsvpStatus.going else "rsvp_offered"
-        notify.queue(
-            session,
-            to=p.rsvp.member,
-            kind=kind,
-            topic=Topic.rsvps,
-            now=now,
-            rsvp_id=p.rsvp.id,
-            event_id=p.rsvp.event_id,
-        )
+        tell(session, p.rsvp, "rsvp_promoted" if p.status is RsvpStatus.going else "rsvp_offered", now)
 
 
 def move_line(session: Session, event: Event, now: datetime) -> None:

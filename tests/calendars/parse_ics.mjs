@@ -32,6 +32,14 @@ const events = calendar.getAllSubcomponents("vevent").map((component) => {
     dtstamp: text(component, "dtstamp"),
     lastModified: text(component, "last-modified"),
     transp: text(component, "transp"),
+    attendees: component.getAllProperties("attendee").map((property) => ({
+      value: property.getFirstValue(),
+      partstat: property.getParameter("partstat") || null,
+    })),
+    alarms: component.getAllSubcomponents("valarm").map((alarm) => ({
+      action: text(alarm, "action"),
+      trigger: text(alarm, "trigger"),
+    })),
   };
 });
 

@@ -71,6 +71,8 @@ def test_an_organiser_creates_a_draft_with_every_field(client, session, now, com
         "overbook": 0,
         "close_after_hours": 6,
         "closed_at": None,
+        "send_reminders": True,
+        "alarm_minutes": 60,
     }
     saved = _saved(session, event["id"])
     assert saved.status is EventStatus.draft

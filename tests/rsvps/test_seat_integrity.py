@@ -107,6 +107,9 @@ def test_deleting_an_account_passes_its_seat_to_the_line_and_tells_them(
     leaving, waiting = members(2)
     rsvp(session, event, leaving, now)
     line = rsvp(session, event, waiting, now)
+    session.commit()
+    outbox.deliver()
+    outbox.clear()  # the ticket and the place in line
     accounts.delete_account(session, leaving, password=PASSWORD, now=now)
     session.commit()
     outbox.deliver()

@@ -1,26 +1,31 @@
 """Mail as a member's mail server receives it, from a real SMTP server on 127.0.0.1: the headers, both parts,
 the ticket's QR (read back by zxing-cpp) and the event's .ics (read back by ical.js); a server that is down
-loses nothing and doubles nothing; two deliverers at once send each message once."""
+loses nothing and doubles nothing; every periodic job run twice by two workers at once sends each mail once."""
 
 import io
 import threading
 from datetime import timedelta
+from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 
 import zxingcpp
 from PIL import Image
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from harness.servers import create_schema, fresh_database, smtp_server
 from meetups import clock, create_app, mailer, web
 from meetups.calendars import ics
+from meetups.checkin.models import CheckIn
+from meetups.events.models import WaitlistMode
 from meetups.extensions import db
 from meetups.notify import jobs
 from meetups.notify import service as notify
 from meetups.notify.models import Message, MessageStatus, Topic
 from meetups.rsvps import tickets
-from tests.factories import make_member
+from meetups.rsvps.models import Rsvp, RsvpStatus
+from meetups.rsvps.tickets import new_code
+from meetups.surveys import service as surveys
+from tests.factories import make_community, make_event, make_member
 
 pytest_plugins = ["tests.calendars.conftest"]
 
@@ -161,21 +166,67 @@ def test_a_turned_off_topic_is_skipped_as_it_goes_and_the_other_still_goes(sessi
     assert statuses == {"rsvp_promoted": MessageStatus.skipped, "event_cancelled": MessageStatus.sent}
 
 
-def _seed_messages(database_url, count):
-    engine = create_engine(database_url)
-    with Session(engine) as session:
-        now = clock.now()
-        members = [make_member(session, email=f"m{i}@example.test") for i in range(count)]
-        for member in members:
-            notify.queue(session, to=member, kind="reset", topic=None, now=now)
+def _seed_a_busy_minute(app, now) -> int:
+    """What every periodic job has to do at once: account mail waiting, an event tomorrow (reminders), one
+    that ended hours ago with a survey (closing, then survey invitations), and a seat offer that ran out (its
+    expiry, and the offer to the next in line). Returns how many mails that makes."""
+    with app.app_context():
+        session = db.session
+        organiser = make_member(session, name="Olga")
+        community = make_community(session, organiser=organiser)
+        for _ in range(10):
+            notify.queue(session, to=make_member(session), kind="reset", topic=None, now=now)
+        tomorrow = make_event(session, community=community, starts_at=now + timedelta(hours=20))
+        ended = make_event(session, community=community, starts_at=now - timedelta(hours=9))
+        full = make_event(session, community=community, capacity=1, waitlist_mode=WaitlistMode.offer)
+        for event, people in ((tomorrow, 8), (ended, 4)):
+            for _ in range(people):
+                rsvp = Rsvp(
+                    event=event,
+                    member=make_member(session),
+                    status=RsvpStatus.going,
+                    ticket_code=new_code(),
+                    created_at=now - timedelta(days=3),
+                    updated_at=now - timedelta(days=3),
+                    seated_at=now - timedelta(days=3),
+                )
+                session.add(rsvp)
+                if event is ended:
+                    session.flush()
+                    session.add(
+                        CheckIn(
+                            event_id=event.id,
+                            rsvp=rsvp,
+                            checked_in_at=event.starts_at,
+                            recorded_at=event.starts_at,
+                        )
+                    )
+        surveys.set_survey(
+            session, event_id=ended.id, actor=organiser, template="default", now=now - timedelta(days=1)
+        )
+        for status, rank, expires in (
+            (RsvpStatus.offered, None, now - timedelta(minutes=1)),
+            (RsvpStatus.waitlisted, 1, None),
+        ):
+            session.add(
+                Rsvp(
+                    event=full,
+                    member=make_member(session),
+                    status=status,
+                    waitlist_rank=rank,
+                    offer_expires_at=expires,
+                    created_at=now - timedelta(days=1),
+                    updated_at=now - timedelta(days=1),
+                )
+            )
         session.commit()
-    engine.dispose()
+        db.session.remove()
+    return 10 + 8 + 4 + 2
 
 
-def test_two_deliverers_at_once_send_each_message_once():
+def test_every_periodic_job_run_twice_by_two_workers_at_once_sends_each_mail_once():
     with fresh_database() as database_url, smtp_server() as (port, sink):
         create_schema(database_url)
-        _seed_messages(database_url, 40)
         app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": database_url,
@@ -183,29 +234,40 @@ def test_two_deliverers_at_once_send_each_message_once():
                 "RATELIMIT_ENABLED": False,
             }
         )
+        expected = _seed_a_busy_minute(app, clock.now())
         start = threading.Barrier(3)
+        done = []
 
-        def worker(times):
+        def worker():
             start.wait()
-            for _ in range(times):
-                jobs.run_periodic()  # every periodic job, the mail last, as the worker's minute does
+            for _ in range(2):
+                done.append(
+                    jobs.run_periodic()
+                )  # every periodic job, the mail last, as the worker's minute does
 
-        def deliverer():
+        def deliverer():  # and a request's own delivery at the same moment
             start.wait()
             with app.app_context():
                 mailer.deliver_due(db.session, site=web.site(), now=clock.now())
                 db.session.remove()
 
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        threads.append(threading.Thread(target=deliverer))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
         with app.app_context():
-            threads = [threading.Thread(target=worker, args=(2,)) for _ in range(2)]
-            threads.append(threading.Thread(target=deliverer))
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
-            sent = db.session.scalar(select(func.count()).where(Message.status == MessageStatus.sent))
+            jobs.run_periodic()  # a later minute: what one run queued after the other's mail step went
+            statuses = dict(
+                db.session.execute(select(Message.status, func.count()).group_by(Message.status)).all()
+            )
             db.session.remove()
             db.engine.dispose()
-    ids = [raw.split(b"Message-ID: ")[1].split(b"\r\n")[0] for _f, _t, raw in sink.received]
-    assert len(ids) == 40 and len(set(ids)) == 40
-    assert sent == 40
+    assert all(-1 not in run.values() for run in done), done  # no job failed in any run
+    received = [message_from_bytes(raw, policy=policy.default) for _f, _t, raw in sink.received]
+    ids = [mail["Message-ID"] for mail in received]
+    assert len(ids) == expected and len(set(ids)) == expected
+    subjects = [mail["Subject"] for mail in received]
+    assert sum(subject.startswith("Tomorrow at") for subject in subjects) == 8, subjects
+    assert statuses == {MessageStatus.sent: expected}

@@ -1,6 +1,6 @@
 """Mail as a member's mail server receives it, from a real SMTP server on 127.0.0.1: the headers, both parts,
 the ticket's QR (read back by zxing-cpp) and the event's .ics (read back by ical.js); a server that is down
-loses nothing and doubles nothing; every periodic job run twice by two workers at once sends each mail once."""
+loses nothing and doubles nothing; every periodic job run twice by two workers at once mails each once."""
 
 import io
 import threading

@@ -136,6 +136,26 @@ def _component(event: Event, site: Site, personal: Personal | None) -> VEvent:
     return entry
 
 
+def _alarm(event: Event) -> Alarm | None:
+    """The reminder the organisers set (Event.alarm_minutes before the start), or None."""
+    if event.alarm_minutes is None:
+        return None
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", vText(event.title))
+    alarm.add("trigger", -timedelta(minutes=event.alarm_minutes))
+    return alarm
+
+
+def with_alarm(entry: Entry, event: Event) -> Entry:
+    """The entry with the organisers' alarm, for a single event someone adds to their calendar: feeds leave
+    it out (the VEVENT they cache is shared, and a subscribed calendar ringing for every event is noise)."""
+    alarm = _alarm(event)
+    if alarm is None:
+        return entry
+    return entry._replace(body=entry.body.replace(b"END:VEVENT\r\n", alarm.to_ical() + b"END:VEVENT\r\n"))
+
+
 #: how a mailed .ics asks the calendar to treat it (RFC 5546): add it, update the entry it already has (same
 #: UID, higher SEQUENCE), or remove it
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
@@ -152,11 +172,7 @@ def invitation(event: Event, site: Site, *, method: str, attendee: str = "", sea
         address = vCalAddress(f"mailto:{attendee}")
         address.params.update({"PARTSTAT": "ACCEPTED" if seated else "TENTATIVE", "RSVP": "FALSE"})
         entry.add("attendee", address)
-    if event.alarm_minutes is not None and method != "CANCEL":
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", vText(event.title))
-        alarm.add("trigger", -timedelta(minutes=event.alarm_minutes))
+    if method != "CANCEL" and (alarm := _alarm(event)) is not None:
         entry.add_component(alarm)
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -297,7 +297,7 @@ def event_feed(
     """One event, for "Add to calendar"; drafts only for those who manage them."""
     event = events.get_event(session, event_id, viewer=viewer)
     entries = _public_entries(session, Event.id == event.id, site=site, locale=_locale())
-    body = ics.calendar(event.title, entries)
+    body = ics.calendar(event.title, [ics.with_alarm(entry, event) for entry in entries])
     feed = Feed(
         body,
         _digest(body),

@@ -161,6 +161,17 @@ def test_the_event_download_is_an_attachment(client, session, now):
     assert response.headers["Last-Modified"] == "Mon, 01 Apr 2030 12:00:00 GMT"
 
 
+def test_the_event_download_rings_when_the_organisers_said_and_feeds_never_do(client, session, now, icaljs):
+    community = make_community(session)
+    ringing = make_event(session, community=community, alarm_minutes=45)
+    silent = make_event(session, community=community, alarm_minutes=None)
+    [entry] = icaljs(client.get(f"/e/{ringing.id}/event.ics").data)["events"]
+    assert entry["alarms"] == [{"action": "DISPLAY", "trigger": "-PT45M"}]
+    assert icaljs(client.get(f"/e/{silent.id}/event.ics").data)["events"][0]["alarms"] == []
+    feed = icaljs(client.get(f"/c/{community.slug}/calendar.ics").data)
+    assert [e["alarms"] for e in feed["events"]] == [[], []]
+
+
 TITLE = "Встреча; «Python», 🐍🎉\nвторая строка \\ обратная косая"
 DESCRIPTION = (
     "Привет, мир! Это очень длинное описание на русском языке, с эмодзи 😀👍🏽 и знаками; запятыми, "

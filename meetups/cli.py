@@ -158,6 +158,12 @@ def run_periodic() -> None:
     click.echo(", ".join(f"{name}: {n}" for name, n in jobs.run_periodic().items()))
 
 
+@click.command("send-reminders")
+def send_reminders() -> None:
+    """Queue the reminders due now (24 h and 2 h before events) and send the mail that is due."""
+    click.echo(", ".join(f"{name}: {n}" for name, n in jobs.run_periodic(only=("reminders", "mail")).items()))
+
+
 def register(app: Flask) -> None:
-    for command in (user_cli, token_cli, load_demo, build_static, worker, run_periodic):
+    for command in (user_cli, token_cli, load_demo, build_static, worker, run_periodic, send_reminders):
         app.cli.add_command(command)

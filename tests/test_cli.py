@@ -254,3 +254,28 @@ def test_a_database_without_tables_gives_a_hint_not_a_traceback(tmp_path):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "db upgrade" in result.stderr
+
+
+def test_send_reminders_queues_the_due_ones_and_sends_them(cli, session, now, outbox):
+    from meetups.rsvps.models import Rsvp, RsvpStatus
+
+    event = factories.make_event(session, starts_at=now + timedelta(hours=20), title="Python evening")
+    member = factories.make_member(session)
+    seated = now - timedelta(days=2)
+    session.add(
+        Rsvp(
+            event=event,
+            member=member,
+            status=RsvpStatus.going,
+            ticket_code="t" * 22,
+            created_at=seated,
+            updated_at=seated,
+            seated_at=seated,
+        )
+    )
+    session.commit()
+    result = cli("send-reminders")
+    assert result.exit_code == 0 and "reminders: 1, mail: 1" in result.output
+    [mail] = list(outbox)
+    assert mail.to == member.email and mail.subject.startswith("Tomorrow at")
+    assert "reminders: 0, mail: 0" in cli("send-reminders").output  # never twice

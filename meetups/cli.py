@@ -153,12 +153,14 @@ def worker(workers: int) -> None:
 
 
 @click.command("run-periodic")
+@with_appcontext  # the jobs then run in this app's context, whichever app configured the registry last
 def run_periodic() -> None:
     """Run the periodic jobs once now (for cron, or when no worker runs)."""
     click.echo(", ".join(f"{name}: {n}" for name, n in jobs.run_periodic().items()))
 
 
 @click.command("send-reminders")
+@with_appcontext
 def send_reminders() -> None:
     """Queue the reminders due now (24 h and 2 h before events) and send the mail that is due."""
     click.echo(", ".join(f"{name}: {n}" for name, n in jobs.run_periodic(only=("reminders", "mail")).items()))

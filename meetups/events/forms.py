@@ -242,3 +242,16 @@ class RepeatForm(FlaskForm):
     def values(self) -> dict:
         """What events.series.repeat_event takes from the form."""
         return {"frequency": self.frequency.data, "count": self.count.data, "until": self.until.data}
+
+
+class AnnouncementForm(FlaskForm):
+    """The dashboard's "write to members", parsed only: templates/rsvps/_announcements.html draws the fields,
+    rsvps.announcements checks them with the API's messages."""
+
+    audience = StringField(_l("Who gets it"))
+    subject = StringField(_l("Subject"))
+    body = TextAreaField(_l("Message"))
+
+    def values(self) -> dict:
+        """What rsvps.announcements.send_announcement takes from the form."""
+        return {"audience": self.audience.data, "subject": self.subject.data, "body": self.body.data}

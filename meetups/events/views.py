@@ -12,6 +12,7 @@ from meetups import clock, errors, forms, pages, web
 from meetups.communities import service as communities
 from meetups.events import series, service
 from meetups.events.forms import (
+    AnnouncementForm,
     CancelForm,
     EventForm,
     RepeatForm,
@@ -23,6 +24,7 @@ from meetups.events.forms import (
 from meetups.events.models import Event
 from meetups.extensions import db
 from meetups.forms import ActionForm
+from meetups.rsvps import announcements
 
 bp = Blueprint("events", __name__)
 
@@ -110,13 +112,19 @@ def cancel(event_id: int):
     return redirect(url_for(".show", event_id=event_id))
 
 
-def _manage_page(event_id: int, staff_form: StaffForm | None = None, status: int = 200):
+def _manage_page(
+    event_id: int,
+    staff_form: StaffForm | None = None,
+    status: int = 200,
+    announcement_form: AnnouncementForm | None = None,
+):
     page = pages.get_manage_page(db.session, event_id=event_id, actor=web.me(), now=clock.now())
     return render_template(
         "events/manage.html",
         staff_form=staff_form or StaffForm(formdata=None),
         repeat_form=RepeatForm(formdata=None),
         action_form=ActionForm(formdata=None),
+        announcement_form=announcement_form or AnnouncementForm(formdata=None),
         **page,
     ), status
 
@@ -139,6 +147,31 @@ def add_staff(event_id: int):
         return _manage_page(event_id, form, sent.status)
     flash(_("%(name)s was added.", name=sent.result.member.name), "success")
     return redirect(url_for(".manage", event_id=event_id, _anchor="staff"))
+
+
+@bp.post("/e/<int:event_id>/announcements")
+@login_required
+def announce(event_id: int):
+    """The dashboard's "write to members"; a refusal (the limit, a missing subject) shows the dashboard again
+    with what was typed kept and the reason by the field."""
+    form = AnnouncementForm()
+    sent = forms.submit(
+        form,
+        lambda: announcements.send_announcement(
+            db.session, event_id=event_id, actor=web.me(), now=clock.now(), **form.values()
+        ),
+    )
+    if not sent.done:
+        return _manage_page(event_id, status=sent.status, announcement_form=form)
+    flash(
+        ngettext(
+            "Your message is on its way to %(num)d member.",
+            "Your message is on its way to %(num)d members.",
+            sent.result.recipients,
+        ),
+        "success",
+    )
+    return redirect(url_for(".manage", event_id=event_id, _anchor="announcements"))
 
 
 @bp.post("/e/<int:event_id>/staff/<int:staff_id>/remove")

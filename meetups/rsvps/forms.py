@@ -33,18 +33,6 @@ class MoveForm(FlaskForm):
     reason = StringField(_l("Why (kept in the log)"), validators=[InputRequired()])
 
 
-class AnnouncementForm(FlaskForm):
-    """Parsed only: the dashboard draws the fields, and the service checks them with the API's messages."""
-
-    audience = StringField(_l("Who gets it"))
-    subject = StringField(_l("Subject"))
-    body = TextAreaField(_l("Message"))
-
-    def values(self) -> dict:
-        """What rsvps.announcements.send_announcement takes from the form."""
-        return {"audience": self.audience.data, "subject": self.subject.data, "body": self.body.data}
-
-
 def answers_from_form(form: MultiDict) -> dict[str, object]:
     """The answers in the shape the service checks (by question id): text or a choice, a list when several
     boxes are ticked, "yes"/"no" for yes-or-no questions. The service knows each question's kind."""

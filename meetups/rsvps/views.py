@@ -7,9 +7,8 @@ from flask_login import current_user, login_required
 
 from meetups import clock, errors, web
 from meetups.extensions import db
-from meetups.rsvps import announcements, organiser, questions, series, service
+from meetups.rsvps import organiser, questions, series, service
 from meetups.rsvps.forms import (
-    AnnouncementForm,
     CancelForm,
     DecisionForm,
     MoveForm,
@@ -164,26 +163,6 @@ def move(rsvp_id: int):
     db.session.commit()
     flash(_("%(name)s moved in the waitlist.", name=rsvp.member.name), "success")
     return _back_to_attendees(rsvp)
-
-
-@bp.post("/e/<int:event_id>/announcements")
-@login_required
-def announce(event_id: int):
-    """The dashboard's "write to members"; a refusal (the limit, a missing subject) is flashed there."""
-    form = _form_or_refuse(AnnouncementForm())
-    sent = announcements.send_announcement(
-        db.session, event_id=event_id, actor=web.me(), now=clock.now(), **form.values()
-    )
-    db.session.commit()
-    flash(
-        ngettext(
-            "Your message is on its way to %(num)d member.",
-            "Your message is on its way to %(num)d members.",
-            sent.recipients,
-        ),
-        "success",
-    )
-    return redirect(url_for("events.manage", event_id=event_id, _anchor="announcements"))
 
 
 @bp.route("/e/<int:event_id>/questions", methods=["GET", "POST"])

@@ -89,29 +89,37 @@ def test_posting_sends_flashes_and_shows_it_in_the_history(
         ({**FORM, "audience": "waitlisted", "subject": "x"}, None),  # the control: this one goes
     ],
 )
-def test_a_refused_form_is_flashed_on_the_dashboard_in_words(
+def test_a_refused_form_comes_back_as_typed_with_the_reason_by_its_field(
     client, session, now, login, event, organiser, people, data, message
 ):
     login(organiser)
-    manage = f"http://localhost/e/{event.id}/manage"  # the dashboard the form was posted from
-    response = client.post(f"/e/{event.id}/announcements", data=data, headers={"Referer": manage})
+    response = client.post(f"/e/{event.id}/announcements", data=data)
     if message is None:
+        assert response.status_code == 302
         assert written(session) == (1, 1)
         return
-    assert (response.status_code, response.headers["Location"]) == (302, manage)
-    assert message in client.get(manage).text
+    assert response.status_code == 422
+    page = response.text
+    assert f'<p class="field-error" id="announcement-{_field(message)}-error">{message}</p>' in page
+    if data.get("body"):
+        assert f">{data['body']}</textarea>" in page  # nothing typed is lost
     assert written(session) == (0, 0)
 
 
-def test_the_limit_is_flashed_saying_when(client, session, now, login, event, organiser, people, monkeypatch):
+def _field(message: str) -> str:
+    return "subject" if "subject" in message else "body" if "message must" in message else "audience"
+
+
+def test_the_limit_keeps_the_message_and_says_when(
+    client, session, now, login, event, organiser, people, monkeypatch
+):
     login(organiser)
-    manage = f"http://localhost/e/{event.id}/manage"
     client.post(f"/e/{event.id}/announcements", data=FORM)
     monkeypatch.setattr(clock, "now", lambda: now + timedelta(minutes=4))
-    response = client.post(f"/e/{event.id}/announcements", data=FORM, headers={"Referer": manage})
-    assert response.status_code == 302
-    page = client.get(manage).text
-    assert "at least 10 minutes apart. The next one can go on Mon 1 Apr 2030, 14:10 (CEST)." in page
+    response = client.post(f"/e/{event.id}/announcements", data={**FORM, "body": "A second, longer note."})
+    assert response.status_code == 429
+    assert "at least 10 minutes apart. The next one can go on Mon 1 Apr 2030, 14:10 (CEST)." in response.text
+    assert ">A second, longer note.</textarea>" in response.text
     assert written(session)[0] == 1
 
 

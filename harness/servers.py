@@ -211,3 +211,45 @@ def smtp_server(port: int | None = None) -> Iterator[tuple[int, SmtpSink]]:
         yield controller.port, sink
     finally:
         controller.stop()
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A Redis server of its own on 127.0.0.1 (Debian's redis-server, nothing kept on disk) while the block
+    runs: its URL. Never the machine's shared one, so nothing there is read or flushed."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = subprocess.Popen(
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                tmp,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                with (
+                    contextlib.suppress(OSError),
+                    socket.create_connection(("127.0.0.1", port), timeout=1) as s,
+                ):
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        break
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("redis-server did not start")
+                time.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            server.terminate()
+            server.wait(10)

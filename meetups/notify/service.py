@@ -50,8 +50,8 @@ def queue(
 
     With a `dedupe_key` seen before, nothing is added (None): the message goes once ever. With a
     `settle_key`, the message waits `settle`; while one with that key still waits, queueing again pushes it
-    back (with these params) instead of adding a second: several edits make one mail, about how things are
-    when it goes."""
+    back instead of adding a second, with the new params merged in (lists joined: a batch of rsvp_ids
+    grows): several edits make one mail, about how things are when it goes."""
     if settle_key is not None:
         waiting = session.scalar(
             select(Message)

@@ -83,7 +83,7 @@ def outbox():
         db.session,
         actor=current_user,
         status=MessageStatus(status) if status in MessageStatus.__members__ else None,
-        before_id=int(before) if before.isdigit() else None,
+        before_id=int(before) if before.isdigit() and len(before) <= 9 else None,  # ids fit a 32-bit integer
     )
     return render_template(
         "notify/outbox.html", messages=messages, counts=counts, status=status, statuses=list(MessageStatus)

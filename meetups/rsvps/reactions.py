@@ -30,10 +30,6 @@ def _locked(session: Session, event_id: int) -> Event:
     return session.get(Event, event_id, with_for_update=True, populate_existing=True)
 
 
-def _change_key(event_id: int, member_id: int) -> str:
-    return f"event-changed:{event_id}:{member_id}"
-
-
 def _standing(session: Session, event: Event) -> list[Rsvp]:
     """The RSVPs still in the event (going, offered, waitlisted, pending), with their members."""
     return list(
@@ -62,7 +58,7 @@ def on_event_changed(event: Event, *, session: Session, now: datetime, changed: 
             kind="event_changed",
             topic=Topic.changes,
             now=now,
-            settle_key=_change_key(event.id, rsvp.member_id),
+            settle_key=rsvps.change_settle_key(event.id, rsvp.member_id),
             settle=CHANGE_SETTLES,
             rsvp_id=rsvp.id,
             event_id=event.id,
@@ -82,7 +78,7 @@ def on_event_cancelled(event: Event, *, session: Session, now: datetime, actor: 
     member_ids = session.scalars(select(Rsvp.member_id).where(Rsvp.event_id == event.id))
     notify.skip_waiting(
         session,
-        settle_keys=[_change_key(event.id, member_id) for member_id in member_ids],
+        settle_keys=[rsvps.change_settle_key(event.id, member_id) for member_id in member_ids],
         reason="the event was cancelled",
     )
     for rsvp in _standing(session, event):

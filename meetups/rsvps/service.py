@@ -214,6 +214,12 @@ def skip_empty_approval_batches(session: Session, event: Event) -> None:
         notify.skip_waiting(session, settle_keys=keys, reason="every request was answered before it went")
 
 
+def change_settle_key(event_id: int, member_id: int) -> str:
+    """The settle key of the member's "the event moved" mail (rsvps.reactions): edits within its window
+    make one mail, and a cancellation, theirs or the event's, drops it."""
+    return f"event-changed:{event_id}:{member_id}"
+
+
 def cancel_rsvp(session: Session, *, event_id: int, member: Member, now: datetime) -> Rsvp:
     """Cancel in one tap until the event starts (a held offer is declined); the seat passes on at once."""
     event = lock_event(session, event_id)
@@ -229,6 +235,11 @@ def cancel_rsvp(session: Session, *, event_id: int, member: Member, now: datetim
     session.flush()
     if was is RsvpStatus.pending:
         skip_empty_approval_batches(session, event)
+    notify.skip_waiting(
+        session,
+        settle_keys=[change_settle_key(event.id, member.id)],
+        reason="the member cancelled their RSVP",
+    )
     waitlist.move_line(session, event, now)
     return rsvp
 

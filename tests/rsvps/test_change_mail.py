@@ -137,6 +137,22 @@ def test_an_event_cancelled_while_its_change_settles_sends_only_the_cancellation
     assert "Your ticket" not in theirs.body
 
 
+def test_a_member_who_cancels_while_the_change_settles_is_not_told_it_moved(
+    session, now, organiser, gathered, outbox
+):
+    event, going, waiting = gathered
+    edit(session, event, organiser, now, venue_name="Town hall")
+    service.cancel_rsvp(session, event_id=event.id, member=going, now=now + timedelta(minutes=3))
+    session.commit()
+    sent = outbox.deliver(now + timedelta(hours=1))
+    moved = [m for m in sent if m.subject.startswith("New place")]
+    assert [m.to for m in moved] == [waiting.email]  # who took the seat still hears; who left does not
+    assert {(m.member_id, m.status) for m in change_mails(session)} == {
+        (going.id, MessageStatus.skipped),
+        (waiting.id, MessageStatus.sent),
+    }
+
+
 def test_only_members_still_in_a_published_event_to_come_hear_that_it_moved(
     session, now, organiser, event_factory, members
 ):

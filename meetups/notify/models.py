@@ -74,9 +74,6 @@ class Message(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the template under templates/email/, e.g. "rsvp_promoted"
     kind: Mapped[str] = mapped_column(String(40))
-    category: Mapped[Category] = mapped_column(
-        Enum(Category, native_enum=False, length=16), default=Category.transactional
-    )
     #: None for account mail (always sent); else the member's choice for it is checked as it goes out
     topic: Mapped[Topic | None] = mapped_column(Enum(Topic, native_enum=False, length=16))
     #: None once the member deleted their account (the message is then dropped, not sent)

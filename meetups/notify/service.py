@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from meetups import errors
-from meetups.notify.models import Category, MailPreference, Message, MessageStatus, Topic
+from meetups.notify.models import MailPreference, Message, MessageStatus, Topic
 
 #: a send that failed is tried again after 1, 2, 4, ... minutes, at most this many times in all
 MAX_ATTEMPTS = 8
@@ -65,7 +65,6 @@ def queue(
     message = Message(
         kind=kind,
         topic=topic,
-        category=topic.category if topic else Category.transactional,
         settle_key=settle_key,
         member_id=to.id,
         to_email=to.email,

@@ -55,6 +55,8 @@ def upgrade():
         batch_op.add_column(sa.Column('topic', sa.Enum('rsvps', 'changes', 'approvals', 'reminders', 'surveys', 'announcements', 'achievements', name='topic', native_enum=False, length=16), nullable=True))
         batch_op.add_column(sa.Column('settle_key', sa.String(length=120), nullable=True))
         batch_op.create_index('ix_outbox_settle_key_status', ['settle_key', 'status'], unique=False)
+        # the category follows from the topic (notify.models.Topic.category): not stored twice
+        batch_op.drop_column('category')
 
     with op.batch_alter_table('rsvps', schema=None) as batch_op:
         batch_op.add_column(sa.Column('seated_at', meetups.extensions.UtcDateTime(timezone=True), nullable=True))
@@ -74,6 +76,7 @@ def downgrade():
         batch_op.drop_column('seated_at')
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('category', sa.Enum('transactional', 'optional', name='category', native_enum=False, length=16), nullable=False, server_default='transactional'))
         batch_op.drop_index('ix_outbox_settle_key_status')
         batch_op.drop_column('settle_key')
         batch_op.drop_column('topic')

@@ -261,11 +261,14 @@ def render(session: Session, message: Message, site: Site, now: datetime) -> Out
             ]
     context.update(_links(message.kind, member, site, now))
     ticket = _ticket(message.kind, context.get("rsvp"), site)
+    unsubscribe = _unsubscribe_url(message, site) if message.topic is not None else ""
+    method = CALENDAR_METHOD.get(message.kind) if context.get("event") is not None else None
     with force_locale(message.locale or "en"):
         text = render_template(f"email/{message.kind}.txt", **context)
         subject, _sep, body = text.strip().partition("\n")
         subject, body = subject.strip(), body.strip()
-        footer = _footer(message, site)
+        footer = _footer(message, site, unsubscribe)
+        calendar = _calendar(context, site, method, message.to_email) if method else None
         html_part = render_template(
             "email/_layout.html",
             subject=subject,
@@ -282,8 +285,8 @@ def render(session: Session, message: Message, site: Site, now: datetime) -> Out
     mime["Date"] = format_datetime(now)
     mime["Message-ID"] = f"<outbox-{message.id}.{int(message.created_at.timestamp())}@{site.host}>"
     mime["Auto-Submitted"] = "auto-generated"
-    if message.topic is not None:
-        mime["List-Unsubscribe"] = f"<{_unsubscribe_url(message, site)}>"
+    if unsubscribe:
+        mime["List-Unsubscribe"] = f"<{unsubscribe}>"
         mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     text_part = _text_with_footer(body, footer)
     mime.set_content(text_part)
@@ -292,20 +295,17 @@ def render(session: Session, message: Message, site: Site, now: datetime) -> Out
         mime.get_payload()[1].add_related(
             ticket["png"], maintype="image", subtype="png", cid=f"<{TICKET_CID}>", filename="ticket.png"
         )
-    if (method := CALENDAR_METHOD.get(message.kind)) and (event := context.get("event")) is not None:
-        rsvp = context.get("rsvp")
-        with force_locale(message.locale or "en"):
-            attachment = ics.invitation(
-                event,
-                site,
-                method=method,
-                attendee=message.to_email,
-                seated=rsvp is not None and rsvp.status is RsvpStatus.going,
-            )
+    if calendar is not None:
         mime.add_attachment(
-            attachment, maintype="text", subtype="calendar", filename="event.ics", params={"method": method}
+            calendar, maintype="text", subtype="calendar", filename="event.ics", params={"method": method}
         )
     return OutgoingMail(message.to_email, subject, text_part, html_part, mime)
+
+
+def _calendar(context: dict[str, Any], site: Site, method: str, attendee: str) -> bytes:
+    rsvp = context.get("rsvp")
+    seated = rsvp is not None and rsvp.status is RsvpStatus.going
+    return ics.invitation(context["event"], site, method=method, attendee=attendee, seated=seated)
 
 
 def _ticket(kind: str, rsvp: Rsvp | None, site: Site) -> dict[str, Any] | None:
@@ -328,7 +328,7 @@ def _unsubscribe_url(message: Message, site: Site) -> str:
     return site.url("mail.unsubscribe", token=token)
 
 
-def _footer(message: Message, site: Site) -> list[tuple[str, str]]:
+def _footer(message: Message, site: Site, unsubscribe: str) -> list[tuple[str, str]]:
     """(text, link) lines under every message with a topic: why it came, where to choose, how to stop it."""
     if message.topic is None:
         return []
@@ -337,7 +337,7 @@ def _footer(message: Message, site: Site) -> list[tuple[str, str]]:
         (_("Choose which emails you get"), site.url("mail.settings")),
         (
             _("Stop emails about %(topic)s", topic=topics.short_label(message.topic)),
-            _unsubscribe_url(message, site),
+            unsubscribe,
         ),
     ]
 

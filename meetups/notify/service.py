@@ -101,15 +101,7 @@ def skip_waiting(session: Session, *, settle_keys: Iterable[str], reason: str) -
     """Messages still waiting to settle that a later one replaces (a change mail, once the event is
     cancelled): kept, marked skipped with the reason, never sent."""
     keys = list(settle_keys)
-    if not keys:
-        return 0
-    done = session.execute(
-        update(Message)
-        .where(Message.settle_key.in_(keys), Message.status == MessageStatus.queued)
-        .values(status=MessageStatus.skipped, last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-    return done.rowcount or 0
+    return _skip_queued(session, Message.settle_key.in_(keys), reason=reason) if keys else 0
 
 
 def newest_id(session: Session) -> int:
@@ -118,9 +110,13 @@ def newest_id(session: Session) -> int:
 
 def skip_queued_after(session: Session, *, after_id: int, reason: str) -> int:
     """Messages queued since `after_id` that must never go (the demo's invented members), kept as skipped."""
+    return _skip_queued(session, Message.id > after_id, reason=reason)
+
+
+def _skip_queued(session: Session, which: Any, *, reason: str) -> int:
     done = session.execute(
         update(Message)
-        .where(Message.id > after_id, Message.status == MessageStatus.queued)
+        .where(which, Message.status == MessageStatus.queued)
         .values(status=MessageStatus.skipped, last_error=reason)
         .execution_options(synchronize_session=False)
     )
@@ -198,29 +194,22 @@ def wanted_topics(session: Session, member_id: int) -> dict[Topic, bool]:
 
 
 def wants(session: Session, member_id: int, topic: Topic | None) -> bool:
-    if topic is None:
-        return True
-    wanted = session.scalar(
-        select(MailPreference.wanted).where(
-            MailPreference.member_id == member_id, MailPreference.topic == topic
-        )
-    )
-    return topic.default if wanted is None else wanted
+    """Whether the member wants mail of the topic; account mail (no topic) always goes."""
+    return topic is None or member_id in wanting(session, [member_id], topic)
 
 
 def wanting(session: Session, member_ids: Iterable[int], topic: Topic) -> set[int]:
-    """Of these members, those who want the topic: one query for a whole event's people."""
+    """Of these members, those who want the topic (their choice, or its default): one query for a whole
+    event's people."""
     ids = set(member_ids)
-    chosen = (
-        dict(
-            session.execute(
-                select(MailPreference.member_id, MailPreference.wanted).where(
-                    MailPreference.topic == topic, MailPreference.member_id.in_(ids)
-                )
-            ).all()
-        )
-        if ids
-        else {}
+    if not ids:
+        return set()
+    chosen = dict(
+        session.execute(
+            select(MailPreference.member_id, MailPreference.wanted).where(
+                MailPreference.topic == topic, MailPreference.member_id.in_(ids)
+            )
+        ).all()
     )
     return {i for i in ids if chosen.get(i, topic.default)}
 

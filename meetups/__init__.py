@@ -40,6 +40,11 @@ def _blueprints():
     from meetups.events import views as events_views
     from meetups.notify import api as mail_api
     from meetups.notify import views as mail_views
+    from meetups.programme import api as programme_api
+    from meetups.programme import api_exchange as programme_exchange_api
+    from meetups.programme import views as programme_views
+    from meetups.programme import views_exchange as programme_exchange_views
+    from meetups.programme import views_manage as programme_manage_views
     from meetups.recognition import api as recognition_api
     from meetups.recognition import views as recognition_views
     from meetups.rsvps import api as rsvps_api
@@ -64,6 +69,11 @@ def _blueprints():
         (badges_api.bp, "/api/v1"),
         (recognition_views.bp, None),
         (recognition_api.bp, "/api/v1"),
+        (programme_views.bp, None),
+        (programme_manage_views.bp, None),
+        (programme_exchange_views.bp, None),
+        (programme_api.bp, "/api/v1"),
+        (programme_exchange_api.bp, "/api/v1"),
         (surveys_views.bp, None),
         (surveys_api.bp, "/api/v1"),
         (mail_views.bp, None),
@@ -167,8 +177,10 @@ def _connect_domains() -> None:
     from meetups.accounts import service as accounts
     from meetups.communities import service as communities
     from meetups.events import service as events
+    from meetups.programme import registrations as programme
     from meetups.recognition import service as recognition
     from meetups.rsvps import reactions as rsvps
+    from meetups.rsvps import waitlist
     from meetups.surveys import service as surveys
 
     accounts.member_deleting.connect(communities.on_member_deleting)
@@ -177,6 +189,7 @@ def _connect_domains() -> None:
     events.event_published.connect(rsvps.on_event_published)
     events.event_cancelled.connect(rsvps.on_event_cancelled)
     events.staff_changed.connect(rsvps.on_staff_changed)
+    waitlist.seat_left.connect(programme.on_seat_left)
     recognition.event_closed.connect(surveys.on_event_closed)
     recognition.attendance_corrected.connect(surveys.on_attendance_corrected)
 

@@ -40,6 +40,7 @@ from meetups.extensions import db
 from meetups.notify import jobs, topics
 from meetups.notify import service as outbox
 from meetups.notify.models import Message
+from meetups.programme.models import ProgrammeSession
 from meetups.rsvps import tickets
 from meetups.rsvps.models import Announcement, Rsvp, RsvpStatus
 from meetups.site import Site
@@ -52,12 +53,14 @@ RESOLVE = {
     "event_id": ("event", Event),
     "community_id": ("community", Community),
     "announcement_id": ("announcement", Announcement),
+    "session_id": ("programme_session", ProgrammeSession),
 }
 #: the params that name several things: those gone since are left out
 RESOLVE_MANY = {
     "event_ids": ("events", Event),
     "follow_up_ids": ("follow_ups", Survey),
     "rsvp_ids": ("rsvps", Rsvp),
+    "session_ids": ("programme_sessions", ProgrammeSession),
 }
 #: the kinds that carry the event's .ics, and what it asks the calendar app to do
 CALENDAR_METHOD = {

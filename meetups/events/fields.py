@@ -58,7 +58,7 @@ def timezone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def _to_utc(value: Any, zone: ZoneInfo, field: str) -> datetime | None:
+def to_utc(value: Any, zone: ZoneInfo, field: str) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -73,7 +73,7 @@ def _to_utc(value: Any, zone: ZoneInfo, field: str) -> datetime | None:
     return value.astimezone(ZoneInfo("UTC"))
 
 
-def _text(fields: dict, name: str, limit: int, *, required: bool = False, label: str = "") -> str:
+def text(fields: dict, name: str, limit: int, *, required: bool = False, label: str = "") -> str:
     value = fields.get(name)
     value = "" if value is None else value
     if not isinstance(value, str):
@@ -88,7 +88,7 @@ def _text(fields: dict, name: str, limit: int, *, required: bool = False, label:
     return value
 
 
-def _whole(fields: dict, name: str, low: int, high: int | None, label: str) -> int | None:
+def whole(fields: dict, name: str, low: int, high: int | None, label: str) -> int | None:
     value = fields.get(name)
     if value is None or value == "":
         return None
@@ -154,26 +154,26 @@ def validate_event_fields(fields: dict) -> dict:
         )
     zone = ZoneInfo(zone_name)
     clean = {
-        "title": _text(fields, "title", TITLE_MAX, required=True, label=_("Title")),
-        "description": _text(fields, "description", DESCRIPTION_MAX, label=_("Description")),
+        "title": text(fields, "title", TITLE_MAX, required=True, label=_("Title")),
+        "description": text(fields, "description", DESCRIPTION_MAX, label=_("Description")),
         "timezone": zone_name,
-        "venue_name": _text(fields, "venue_name", 200, label=_("Venue")),
-        "venue_address": _text(fields, "venue_address", 500, label=_("Address")),
-        "online_url": _text(fields, "online_url", 500, label=_("Online link")),
-        "capacity": _whole(fields, "capacity", 0, 1_000_000, _("Capacity")),
-        "max_guests": _whole(fields, "max_guests", 0, MAX_GUESTS_LIMIT, _("Guests per RSVP")) or 0,
-        "offer_hours": _whole(fields, "offer_hours", 1, OFFER_HOURS_MAX, _("Offer hold time")) or 24,
-        "offer_cutover_hours": _whole(fields, "offer_cutover_hours", 1, 24 * 14, _("Switch to offers")),
-        "late_offer_hours": _whole(fields, "late_offer_hours", 1, 48, _("Late offer hold time")) or 2,
-        "overbook": _whole(fields, "overbook", 0, 1_000_000, _("Overbooking")) or 0,
-        "close_after_hours": _whole(fields, "close_after_hours", 1, 24 * 7, _("Close after")) or 6,
+        "venue_name": text(fields, "venue_name", 200, label=_("Venue")),
+        "venue_address": text(fields, "venue_address", 500, label=_("Address")),
+        "online_url": text(fields, "online_url", 500, label=_("Online link")),
+        "capacity": whole(fields, "capacity", 0, 1_000_000, _("Capacity")),
+        "max_guests": whole(fields, "max_guests", 0, MAX_GUESTS_LIMIT, _("Guests per RSVP")) or 0,
+        "offer_hours": whole(fields, "offer_hours", 1, OFFER_HOURS_MAX, _("Offer hold time")) or 24,
+        "offer_cutover_hours": whole(fields, "offer_cutover_hours", 1, 24 * 14, _("Switch to offers")),
+        "late_offer_hours": whole(fields, "late_offer_hours", 1, 48, _("Late offer hold time")) or 2,
+        "overbook": whole(fields, "overbook", 0, 1_000_000, _("Overbooking")) or 0,
+        "close_after_hours": whole(fields, "close_after_hours", 1, 24 * 7, _("Close after")) or 6,
         "rsvp_mode": choice(fields, "rsvp_mode", RsvpMode, RsvpMode.open),
         "waitlist_mode": choice(fields, "waitlist_mode", WaitlistMode, WaitlistMode.auto),
         "send_reminders": _flag(fields, "send_reminders", _("Reminder emails"), default=True),
         "alarm_minutes": _alarm_minutes(fields),
     }
     for name in DATETIME_FIELDS:
-        clean[name] = _to_utc(fields.get(name), zone, name)
+        clean[name] = to_utc(fields.get(name), zone, name)
     if clean["online_url"] and urlsplit(clean["online_url"]).scheme not in ("http", "https"):
         raise errors.InvalidInput(
             _("The online link must start with https:// or http://."), field="online_url"

@@ -295,9 +295,26 @@ def add_staff(
     member = session.scalar(select(Member).where(Member.email == (email or "").strip().lower()))
     if member is None:
         raise errors.NotFound(_("Nobody has an account with that email."), field="email")
+    staff = grant_role(session, event=event, member=member, role=role, now=now, takes_seat=takes_seat)
+    if staff is None:
+        raise errors.AlreadyStaff(_("%(name)s already has this role.", name=member.name))
+    return staff
+
+
+def grant_role(
+    session: Session,
+    *,
+    event: Event,
+    member: Member,
+    role: StaffRole,
+    now: datetime,
+    takes_seat: bool = False,
+) -> EventStaff | None:
+    """The rule behind add_staff, for the domains that give a role themselves (the programme makes its
+    speakers the event's speakers); None when the member already has it."""
     roles_before = _staff_roles(session, member.id, event)
     if role in {r for r, _takes_seat in roles_before}:
-        raise errors.AlreadyStaff(_("%(name)s already has this role.", name=member.name))
+        return None
     staff = EventStaff(event=event, member=member, role=role, added_at=now, takes_seat=bool(takes_seat))
     session.add(staff)
     session.flush()
@@ -312,6 +329,21 @@ def remove_staff(session: Session, *, event: Event, actor: Member, staff_id: int
     staff = session.get(EventStaff, staff_id)
     if staff is None or staff.event_id != event.id:
         raise errors.NotFound(_("There is no such staff member."))
+    _take_away(session, event, staff, now)
+
+
+def revoke_role(session: Session, *, event: Event, member_id: int, role: StaffRole, now: datetime) -> None:
+    """The rule behind remove_staff, for the domains that gave the role (nothing when the member lacks it)."""
+    staff = session.scalar(
+        select(EventStaff).where(
+            EventStaff.event_id == event.id, EventStaff.member_id == member_id, EventStaff.role == role
+        )
+    )
+    if staff is not None:
+        _take_away(session, event, staff, now)
+
+
+def _take_away(session: Session, event: Event, staff: EventStaff, now: datetime) -> None:
     roles_before = _staff_roles(session, staff.member_id, event)
     session.delete(staff)
     session.flush()

@@ -6,17 +6,25 @@ out the same seat or the same waitlist place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
+from blinker import Namespace
 from sqlalchemy import exists, func, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from meetups.events.models import Event, EventStaff, WaitlistMode
 from meetups.notify import service as notify
 from meetups.notify.models import Topic
 from meetups.rsvps import tickets
 from meetups.rsvps.models import SEATED, Rsvp, RsvpLog, RsvpStatus
+
+T = TypeVar("T")
+#: an RSVP that held a seat no longer does (cancelled, declined, the event called off): sent with `session=`
+#: and `now=` inside the action's transaction, for the domains built on seats (create_app subscribes them)
+seat_left = Namespace().signal("rsvp-seat-left")
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,10 @@ def seat(rsvp: Rsvp, now: datetime) -> None:
 
 def unseat(rsvp: Rsvp, status: RsvpStatus, now: datetime, reason: str = "") -> None:
     """Leave the seat (or the line). The ticket code stays on record but is void: the door answers
-    "cancelled" for it instead of "unknown"."""
+    "cancelled" for it instead of "unknown". Leaving a seat is news to the domains above (a workshop seat
+    goes with it)."""
+    if rsvp.status is RsvpStatus.going and status is not RsvpStatus.going:
+        seat_left.send(rsvp, session=object_session(rsvp), now=now)
     rsvp.status, rsvp.offer_expires_at = status, None
     if status is not RsvpStatus.waitlisted:
         rsvp.waitlist_rank = None
@@ -154,6 +165,22 @@ def expire_offers(session: Session, event: Event, now: datetime) -> list[Rsvp]:
     return expired
 
 
+def first_that_fit(free: int | None, line: Iterable[tuple[T, int]]) -> list[T]:
+    """The waitlist's rule, for every line there is (an event's RSVPs, a workshop's registrations): in line
+    order, each party (with the seats it needs) that fits the free seats moves up; one that does not fit keeps
+    its place and those behind it may pass (None: no limit)."""
+    chosen: list[T] = []
+    for party, needed in line:
+        if free is not None and free <= 0:
+            break
+        if free is not None and needed > free:
+            continue
+        chosen.append(party)
+        if free is not None:
+            free -= needed
+    return chosen
+
+
 def promote(session: Session, event: Event, now: datetime) -> list[Promotion]:
     """Fill free seats from the waitlist, first come first served, skipping parties that don't fit (they keep
     their place). Automatic mode seats them; offer mode (or close to the start) holds the seat for them."""
@@ -169,12 +196,8 @@ def promote(session: Session, event: Event, now: datetime) -> list[Promotion]:
         .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.waitlisted)
         .order_by(Rsvp.waitlist_rank, Rsvp.id)
     )
-    for rsvp in line:
-        if free is not None and free <= 0:
-            break
-        needed = seats_needed(exempt, rsvp.member_id, rsvp.guests)
-        if free is not None and needed > free:
-            continue
+    parties = ((rsvp, seats_needed(exempt, rsvp.member_id, rsvp.guests)) for rsvp in line)
+    for rsvp in first_that_fit(free, parties):
         if hold is None:
             seat(rsvp, now)
         else:
@@ -182,8 +205,6 @@ def promote(session: Session, event: Event, now: datetime) -> list[Promotion]:
             rsvp.offer_expires_at = min(now + hold, event.rsvp_closes())
         log(session, rsvp, "promoted" if hold is None else "offered", now)
         promoted.append(Promotion(rsvp, rsvp.status))
-        if free is not None:
-            free -= needed
     session.flush()
     return promoted
 

@@ -83,6 +83,26 @@ def count_queries(app, session):
 
 
 @pytest.fixture
+def csrf_client(app, session, monkeypatch):
+    """A client of a second app with CSRF checks on (the test app switches them off), in the test's
+    transaction."""
+    csrf_app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+            "RATELIMIT_ENABLED": False,
+            "MAIL_URL": "",
+            "BASE_URL": "http://meetups.test",
+        }
+    )
+    with app.app_context():
+        connection = db.engines[None]
+    with csrf_app.app_context():
+        monkeypatch.setitem(db.engines, None, connection)  # the test's transaction, rolled back after
+    return csrf_app.test_client()
+
+
+@pytest.fixture
 def client(app, session):
     """Needs `session`, or what requests write would outlive the test."""
     return app.test_client()

@@ -162,22 +162,31 @@ def forgot():
     return render_template("accounts/forgot_sent.html")  # the same either way: no telling who has an account
 
 
+def _reset_password(form: ResetForm, token: str) -> Member | None:
+    """The new password set (and committed), or None while the form is only shown: the link is checked
+    either way."""
+    if not form.validate_on_submit():
+        service.check_reset_token(db.session, secret=_secret(), token=token, now=clock.now())
+        return None
+    member = service.reset_password(
+        db.session, secret=_secret(), token=token, password=form.password.data, now=clock.now()
+    )
+    db.session.commit()
+    return member
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def reset(token: str):
     form = ResetForm()
     try:
-        if not form.validate_on_submit():
-            service.check_reset_token(db.session, secret=_secret(), token=token, now=clock.now())
-            return _form_page("accounts/reset.html", form)
-        member = service.reset_password(
-            db.session, secret=_secret(), token=token, password=form.password.data, now=clock.now()
-        )
-        db.session.commit()
+        member = _reset_password(form, token)
     except errors.InvalidToken as err:
         return render_template("accounts/link_invalid.html", message=err.message, kind="reset"), 400
     except errors.DomainError as err:
         _refuse(form, err)
+        member = None
+    if member is None:
         return _form_page("accounts/reset.html", form)
     _log_in(member)
     flash(_("Your new password is set, and you are logged in."), "success")

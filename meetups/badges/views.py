@@ -55,14 +55,9 @@ def page(event_id: int):
 def pdf(event_id: int):
     options = _options(request.args)
     printed = service.print_badges(
-        db.session,
-        event_id=event_id,
-        actor=current_user,
-        options=options,
-        site=web.site(),
-        now=clock.now(),
+        db.session, event_id=event_id, actor=current_user, options=options, site=web.site(), now=clock.now(),
         sync_limit=_sync_limit(),
-    )
+    )  # fmt: skip
     db.session.commit()
     if printed.job is None:
         return _pdf(printed.pdf, f"badges-{event_id}-{options.layout}.pdf")

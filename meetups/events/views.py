@@ -149,6 +149,14 @@ def add_staff(event_id: int):
     return redirect(url_for(".manage", event_id=event_id, _anchor="staff"))
 
 
+def _on_its_way(recipients: int) -> str:
+    return ngettext(
+        "Your message is on its way to %(num)d member.",
+        "Your message is on its way to %(num)d members.",
+        recipients,
+    )
+
+
 @bp.post("/e/<int:event_id>/announcements")
 @login_required
 def announce(event_id: int):
@@ -163,14 +171,7 @@ def announce(event_id: int):
     )
     if not sent.done:
         return _manage_page(event_id, status=sent.status, announcement_form=form)
-    flash(
-        ngettext(
-            "Your message is on its way to %(num)d member.",
-            "Your message is on its way to %(num)d members.",
-            sent.result.recipients,
-        ),
-        "success",
-    )
+    flash(_on_its_way(sent.result.recipients), "success")
     return redirect(url_for(".manage", event_id=event_id, _anchor="announcements"))
 
 

@@ -21,21 +21,18 @@ def _topics_by_category() -> list[tuple[Category, list[Topic]]]:
     return [(category, [t for t in Topic if t.category is category]) for category in Category]
 
 
+def _save(form: MailSettingsForm, member: Member) -> None:
+    choices = {topic: bool(form[topic.value].data) for topic in Topic}
+    service.set_wanted(db.session, member_id=member.id, choices=choices, now=clock.now())
+
+
 @bp.route("/me/mail", methods=["GET", "POST"])
 @login_required
 def settings():
     member = current_user._get_current_object()
     wanted = service.wanted_topics(db.session, member.id)
     form = MailSettingsForm(data={topic.value: on for topic, on in wanted.items()})
-    done = forms.submit(
-        form,
-        lambda: service.set_wanted(
-            db.session,
-            member_id=member.id,
-            choices={topic: bool(form[topic.value].data) for topic in Topic},
-            now=clock.now(),
-        ),
-    )
+    done = forms.submit(form, lambda: _save(form, member))
     if done.done:
         flash(_("Your mail settings are saved."), "success")
         return redirect(url_for("mail.settings"))

@@ -134,17 +134,18 @@ def register(
     registration = _mine(session, item, member)
     if registration is not None and registration.status is not RegistrationStatus.cancelled:
         return registration
+    taken = seats(session, [item.id])[item.id]
+    if taken.free > 0 and not taken.waiting:
+        status, rank = RegistrationStatus.going, None
+    else:
+        last = session.scalar(
+            select(func.max(Registration.waitlist_rank)).where(Registration.session_id == item.id)
+        )
+        status, rank = RegistrationStatus.waitlisted, (last or 0) + 1
     if registration is None:
         registration = Registration(session_id=item.id, member_id=member.id, created_at=now)
         session.add(registration)
-    taken = seats(session, [item.id]).get(item.id)
-    if taken is not None and taken.free > 0 and not taken.waiting:
-        registration.status, registration.waitlist_rank = RegistrationStatus.going, None
-    else:
-        rank = session.scalar(
-            select(func.max(Registration.waitlist_rank)).where(Registration.session_id == item.id)
-        )
-        registration.status, registration.waitlist_rank = RegistrationStatus.waitlisted, (rank or 0) + 1
+    registration.status, registration.waitlist_rank = status, rank
     registration.updated_at = now
     session.flush()
     return registration

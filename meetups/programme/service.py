@@ -484,6 +484,7 @@ def cancel_session(
         return item
     item.status, item.updated_at = SessionStatus.cancelled, now
     item.sequence += 1
+    tell_followers(session, event, item, now)  # registered members among them, before their seats end
     for registration in session.scalars(
         select(Registration).where(
             Registration.session_id == item.id, Registration.status != RegistrationStatus.cancelled
@@ -494,7 +495,6 @@ def cancel_session(
             None,
             now,
         )
-    tell_followers(session, event, item, now)
     session.flush()
     sync_speaker_roles(session, event, _speaker_members(session, [s.id for s in item.speakers]), now)
     return item

@@ -64,22 +64,17 @@ def attendance(event_id: int):
     return _attendance_page(event_id)
 
 
+def _correct(event_id: int, record_id: int, form: CorrectionForm):
+    return service.correct_attendance(
+        db.session, event_id=event_id, record_id=record_id, actor=web.me(), now=clock.now(), **form.values()
+    )
+
+
 @bp.post("/e/<int:event_id>/attendance/<int:record_id>")
 @login_required
 def correct(event_id: int, record_id: int):
     form = CorrectionForm()
-    correct = service.correct_attendance
-    sent = forms.submit(
-        form,
-        lambda: correct(
-            db.session,
-            event_id=event_id,
-            record_id=record_id,
-            actor=web.me(),
-            now=clock.now(),
-            **form.values(),
-        ),
-    )
+    sent = forms.submit(form, lambda: _correct(event_id, record_id, form))
     if not sent.done:
         return _attendance_page(event_id, form, sent.status)
     flash(_("The record is corrected, and the change is logged."), "success")

@@ -9,12 +9,9 @@ from flask import render_template_string
 from flask_login import login_user
 from sqlalchemy import select
 
-from meetups import create_app
 from meetups.calendars import links
 from meetups.calendars.models import CalendarFeed
 from meetups.events.models import EventStatus
-from meetups.extensions import db
-from tests.conftest import TEST_DATABASE_URL
 from tests.factories import bearer, make_event, make_member
 
 
@@ -29,24 +26,6 @@ def settings_of(session, member):
 def test_strangers_are_sent_to_log_in(client, session, now, path):
     response = client.post(path, data={"include_community_events": "y"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-
-
-@pytest.fixture
-def csrf_client(app, session, monkeypatch):
-    csrf_app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-            "RATELIMIT_ENABLED": False,
-            "MAIL_URL": "",
-            "BASE_URL": "http://meetups.test",
-        }
-    )
-    with app.app_context():
-        connection = db.engines[None]
-    with csrf_app.app_context():
-        monkeypatch.setitem(db.engines, None, connection)  # the test's transaction, rolled back after
-    return csrf_app.test_client()
 
 
 @pytest.mark.parametrize("path", ["/me/calendar/reset", "/me/calendar/settings"])

@@ -6,11 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from meetups import create_app
 from meetups.communities.models import Community, CommunityRole, Membership
 from meetups.events.models import EventStatus
-from meetups.extensions import db
-from tests.conftest import TEST_DATABASE_URL
 from tests.factories import join, make_admin, make_community, make_event, make_member
 
 
@@ -268,24 +265,7 @@ def test_unknown_email_is_shown_by_the_field(client, session, now, login, organi
     assert '<p class="field-error" id="email-error">Nobody has an account with that email.' in page.text
 
 
-# CSRF: the test app switches it off, so a second app with it on
-
-
-@pytest.fixture
-def csrf_client(app, session, monkeypatch):
-    csrf_app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-            "RATELIMIT_ENABLED": False,
-            "MAIL_URL": "",
-        }
-    )
-    with app.app_context():
-        connection = db.engines[None]
-    with csrf_app.app_context():
-        monkeypatch.setitem(db.engines, None, connection)  # the test's transaction, rolled back after
-    return csrf_app.test_client()
+# CSRF (tests/conftest.py csrf_client: a second app with it on)
 
 
 def test_join_and_leave_need_the_csrf_token(csrf_client, session, now, community):

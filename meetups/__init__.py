@@ -178,6 +178,7 @@ def _connect_domains() -> None:
     from meetups.communities import service as communities
     from meetups.events import service as events
     from meetups.programme import registrations as programme
+    from meetups.programme import service as programme_service
     from meetups.recognition import service as recognition
     from meetups.rsvps import reactions as rsvps
     from meetups.rsvps import waitlist
@@ -189,6 +190,7 @@ def _connect_domains() -> None:
     events.event_published.connect(rsvps.on_event_published)
     events.event_cancelled.connect(rsvps.on_event_cancelled)
     events.staff_changed.connect(rsvps.on_staff_changed)
+    events.event_cancelled.connect(programme_service.on_event_cancelled)
     waitlist.seat_left.connect(programme.on_seat_left)
     recognition.event_closed.connect(surveys.on_event_closed)
     recognition.attendance_corrected.connect(surveys.on_attendance_corrected)

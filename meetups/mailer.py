@@ -336,7 +336,7 @@ def _footer(message: Message, site: Site, unsubscribe: str) -> list[tuple[str, s
     if message.topic is None:
         return []
     return [
-        (topics.reason(message.topic), ""),
+        (topics.reason(message.topic, message.kind), ""),
         (_("Choose which emails you get"), site.url("mail.settings")),
         (
             _("Stop emails about %(topic)s", topic=topics.short_label(message.topic)),

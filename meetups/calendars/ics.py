@@ -1,6 +1,6 @@
-"""Writing iCalendar (RFC 5545) with icalendar: one VEVENT per event, a VTIMEZONE per zone limited to the
-years a feed covers, and the VCALENDAR around them. Feeds are joined from serialised parts, so a cached VEVENT
-is never parsed or rebuilt (calendars.service keeps them)."""
+"""Writing iCalendar (RFC 5545) with icalendar: one VEVENT per event and per programme session, a VTIMEZONE
+per zone limited to the years a feed covers, and the VCALENDAR around them. Feeds are joined from serialised
+parts, so a cached VEVENT is never parsed or rebuilt (calendars.service keeps them)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from icalendar import (
     Alarm,
     Calendar,
@@ -29,6 +30,7 @@ from icalendar import Event as VEvent
 
 from meetups import markdown
 from meetups.events.models import Event, EventStatus
+from meetups.programme.models import ProgrammeSession
 from meetups.site import Site
 
 PRODID = "-//Meetups//Meetups calendar feeds//EN"
@@ -134,6 +136,69 @@ def _component(event: Event, site: Site, personal: Personal | None) -> VEvent:
     if personal is not None:  # a place in a line does not block the member's time; a seat does
         entry.add("transp", "OPAQUE" if status == "CONFIRMED" else "TRANSPARENT")
     return entry
+
+
+# Programme sessions
+
+
+def session_url(site: Site, item: ProgrammeSession) -> str:
+    """The session's own page on the agenda."""
+    return site.url("programme.show_session", event_id=item.event_id, session_id=item.id)
+
+
+def _session_location(item: ProgrammeSession) -> str:
+    return ", ".join(part for part in (item.room.name if item.room else "", location(item.event)) if part)
+
+
+def _session_description(item: ProgrammeSession, site: Site) -> str:
+    event, parts = item.event, []
+    if event.is_cancelled:
+        parts.append(" ".join(filter(None, [_("This event is cancelled."), event.cancel_reason])))
+    elif item.is_cancelled:
+        parts.append(_("This session is cancelled."))
+    parts.append(html.unescape(markdown.plain(item.abstract)))
+    if names := [speaker.name for speaker in item.speakers]:
+        parts.append(
+            ngettext("Speaker: %(names)s", "Speakers: %(names)s", len(names), names=", ".join(names))
+        )
+    parts.append(_("Part of %(event)s", event=event.title))
+    parts.append(session_url(site, item))
+    return "\n\n".join(part for part in parts if part)
+
+
+def session_vevent(item: ProgrammeSession, site: Site, *, starred: bool = False) -> Entry:
+    """A session of the programme as a VEVENT of its own, beside its event's: the same UID forever, SEQUENCE
+    from the session (one more once the whole event is called off, which cancels it too), times in the
+    event's zone, the room before the venue in LOCATION, the track in CATEGORIES. Cancelled sessions stay,
+    CANCELLED, so calendars that keep what a feed no longer lists still drop them. `starred`: in its member's
+    own feed, where it blocks their time (OPAQUE); the event feed's whole programme is a listing
+    (TRANSPARENT), not a plan to sit in every room at once."""
+    event = item.event
+    cancelled = item.is_cancelled or event.is_cancelled
+    status = "CANCELLED" if cancelled else _STATUS[event.status]
+    stamp = max(item.updated_at, event.updated_at)  # LOCATION and DESCRIPTION carry the event's venue
+    entry = VEvent()
+    entry.add("uid", f"session-{item.id}@{site.host}")
+    entry.add("dtstamp", stamp)
+    entry.add("created", item.created_at)
+    entry.add("last-modified", stamp)
+    entry.add("sequence", item.sequence + (1 if event.is_cancelled and not item.is_cancelled else 0))
+    label = _("Cancelled") if cancelled else _label(event)
+    entry.add("summary", vText(f"[{label}] {item.title}" if label else item.title))
+    entry.add("dtstart", _clock_time(item.starts_at, event.zone))
+    entry.add("dtend", _clock_time(item.ends_at, event.zone))
+    entry.add("status", status)
+    if where := _session_location(item):
+        entry.add("location", vText(where))
+    entry.add("description", vText(_session_description(item, site)))
+    entry.add("url", session_url(site, item))
+    if item.track is not None:
+        entry.add("categories", [item.track.name])
+    sender = vCalAddress(f"mailto:{organizer(site.mail_from, site.host)}")
+    sender.params["CN"] = event.community.name
+    entry.add("organizer", sender)
+    entry.add("transp", "OPAQUE" if starred and not cancelled else "TRANSPARENT")
+    return Entry(event.id, item.starts_at, item.ends_at, event.timezone, stamp, entry.to_ical())
 
 
 def _alarm(event: Event) -> Alarm | None:

@@ -20,7 +20,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from meetups import errors
 from meetups.accounts.models import Member
@@ -30,6 +30,8 @@ from meetups.communities.models import Community, Membership
 from meetups.dates import local_datetime
 from meetups.events import service as events
 from meetups.events.models import Event, EventStatus
+from meetups.programme import service as programme
+from meetups.programme.models import ProgrammeSession, Star
 from meetups.rsvps import service as rsvps
 from meetups.rsvps import tickets
 from meetups.rsvps.models import ACTIVE, Rsvp, RsvpStatus
@@ -293,19 +295,27 @@ def event_feed(
     site: Site,
     now: datetime,
     validators: Validators = Validators(),
+    with_programme: bool = False,
 ) -> Feed:
-    """One event, for "Add to calendar"; drafts only for those who manage them."""
+    """One event, for "Add to calendar"; drafts only for those who manage them. With the programme: every
+    session beside it, scheduled and cancelled (calendars drop those), breaks too. The ETag is the body's
+    digest, so any change to what the feed says (a session moved, a room renamed) makes a new one."""
     event = events.get_event(session, event_id, viewer=viewer)
     entries = _public_entries(session, Event.id == event.id, site=site, locale=_locale())
-    body = ics.calendar(event.title, [ics.with_alarm(entry, event) for entry in entries])
+    entries = [ics.with_alarm(entry, event) for entry in entries]
+    if with_programme:
+        entries += [ics.session_vevent(item, site) for item in programme.list_sessions(session, event)]
+    body = ics.calendar(event.title, entries)
     feed = Feed(
         body,
         _digest(body),
-        event.updated_at,
-        filename=f"event-{event.id}.ics",
+        max([event.updated_at, *(entry.stamp for entry in entries)]),
+        filename=f"event-{event.id}-programme.ics" if with_programme else f"event-{event.id}.ics",
         is_public=event.status is not EventStatus.draft,
     )
-    return feed.current() if validators.is_fresh(feed.etag, feed.last_modified) else feed
+    # a renamed room or speaker moves no session's updated_at: with the programme, only the ETag may say 304
+    fresh = validators.is_fresh(feed.etag, None if with_programme else feed.last_modified)
+    return feed.current() if fresh else feed
 
 
 # The personal feed
@@ -375,15 +385,42 @@ def _personal_entries(
             where = or_(where, and_(Event.community_id.in_(my_communities), _listed(now - KEEP)))
         mine_ids = [entry.event_id for entry in mine]
         public = _public_entries(session, and_(where, Event.id.not_in(mine_ids)), site=site, locale=_locale())
-    return sorted(mine + public, key=lambda entry: (entry.starts_at, entry.event_id))
+    starred = [ics.session_vevent(item, site, starred=True) for item in _starred(session, member, now)]
+    return sorted(mine + public + starred, key=lambda entry: (entry.starts_at, entry.event_id))
+
+
+def _starred(session: Session, member: Member, now: datetime) -> list[ProgrammeSession]:
+    """The sessions the member starred at listed events (published ones, and cancelled ones for a while, whose
+    sessions then show as cancelled), whether or not they RSVP'd: a star is itself the wish to have the
+    session in one's calendar, and unstarring is how it leaves. Drafts stay out. Loaded with all the VEVENT
+    shows in two statements (programme.schedule.starred_sessions loads rooms, tracks and speakers one by
+    one)."""
+    return list(
+        session.scalars(
+            select(ProgrammeSession)
+            .join(Star, and_(Star.session_id == ProgrammeSession.id, Star.member_id == member.id))
+            .join(Event, Event.id == ProgrammeSession.event_id)
+            .where(_listed(now - KEEP))
+            .options(
+                joinedload(ProgrammeSession.event).joinedload(Event.community),
+                joinedload(ProgrammeSession.room),
+                joinedload(ProgrammeSession.track),
+                selectinload(ProgrammeSession.speaker_links),
+            )
+            .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+        ).unique()
+    )
 
 
 def personal_feed(
     session: Session, *, token: str, site: Site, now: datetime, validators: Validators = Validators()
 ) -> Feed:
     """The member's own feed: going (CONFIRMED), waitlisted, pending or offered (TENTATIVE, labelled),
-    cancelled events (CANCELLED), and with the setting every listed event of their communities. In their
-    language."""
+    cancelled events (CANCELLED), with the setting every listed event of their communities, and each
+    programme session they starred as a VEVENT of its own (see _starred). In their language.
+
+    Nothing of it is cached: the ETag is the digest of the body built now, so a star, an unstar, a moved or
+    cancelled session (or a renamed room) always gives a new one, and only the ETag decides a 304."""
     found = links.find_owner(session, token, site=site)
     if found is None:  # unknown, reset or malformed: the same answer as any missing page
         raise errors.NotFound(_("There is nothing here."))

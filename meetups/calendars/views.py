@@ -49,6 +49,7 @@ def _respond(feed: service.Feed, *, attachment: bool = False, personal: bool = F
 
 @bp.get("/e/<int:event_id>/event.ics")
 def event_feed(event_id: int):
+    """?programme=1 adds every session of the programme (any other value, or none: the event alone)."""
     feed = service.event_feed(
         db.session,
         event_id=event_id,
@@ -56,6 +57,7 @@ def event_feed(event_id: int):
         site=web.site(),
         now=clock.now(),
         validators=_validators(),
+        with_programme=request.args.get("programme") == "1",
     )
     db.session.commit()  # VEVENTs built on the way are cached
     return _respond(feed, attachment=True)

@@ -33,8 +33,14 @@ def short_label(topic: Topic) -> str:
     }[topic]
 
 
-def reason(topic: Topic) -> str:
+#: mail about a session of a conference's programme, which a member follows without an RSVP of its own
+SESSION_KINDS = frozenset({"session_changed", "workshop_seat"})
+
+
+def reason(topic: Topic, kind: str = "") -> str:
     """The footer's first line: why this mail came."""
+    if kind in SESSION_KINDS:
+        return _("You get this because this session is on your schedule, or you hold a seat in it.")
     if topic is Topic.approvals:
         return _("You get this because you organise this event.")
     if topic is Topic.achievements:

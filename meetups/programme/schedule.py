@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from meetups import errors
 from meetups.accounts.models import Member
@@ -137,6 +137,12 @@ def starred_sessions(
         select(ProgrammeSession)
         .join(Star, Star.session_id == ProgrammeSession.id)
         .where(Star.member_id == member.id)
+        .options(
+            selectinload(ProgrammeSession.event),
+            selectinload(ProgrammeSession.room),
+            selectinload(ProgrammeSession.track),
+            selectinload(ProgrammeSession.speaker_links),
+        )
         .order_by(ProgrammeSession.starts_at)
     )
     if event_ids is not None:

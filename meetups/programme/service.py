@@ -544,6 +544,19 @@ def tell_followers(session: Session, event: Event, item: ProgrammeSession, now: 
         )
 
 
+def on_event_cancelled(event: Event, *, session: Session, **_details) -> None:
+    """The event's own cancellation mail says it all: session changes still settling are not sent."""
+    sessions = select(ProgrammeSession.id).where(ProgrammeSession.event_id == event.id)
+    starred = select(Star.member_id).where(Star.session_id.in_(sessions))
+    registered = select(Registration.member_id).where(Registration.session_id.in_(sessions))
+    members = session.scalars(starred.union(registered)).all()
+    notify.skip_waiting(
+        session,
+        settle_keys=[change_settle_key(event.id, member_id) for member_id in members],
+        reason="the event was cancelled",
+    )
+
+
 def programme_summary(session: Session, event: Event) -> dict[str, Any]:
     """For the dashboard: how much of a programme there is."""
     counts = session.execute(

@@ -472,3 +472,16 @@ def test_cancelling_a_workshop_ends_its_registrations(conference, session):
 )
 def test_first_that_fit_skips_parties_too_big_and_keeps_order(free, line, chosen):
     assert waitlist.first_that_fit(free, line) == chosen
+
+
+def test_cancelling_the_event_skips_the_session_changes_still_settling(conference, session):
+    from meetups.events import service as events
+
+    web = conference.sessions["web"]
+    schedule.star(session, event=conference.event, session_id=web.id, member=conference.member, now=NOW)
+    change = {"session": session, "event": conference.event, "actor": conference.organiser, "now": NOW}
+    service.update_session(**change, session_id=web.id, changes={"starts_at": "2030-10-25T11:05"})
+    events.cancel_event(session, event=conference.event, actor=conference.organiser, now=NOW)
+    assert queued(session) == []
+    [skipped] = session.scalars(select(Message).where(Message.kind == "session_changed"))
+    assert skipped.status is MessageStatus.skipped

@@ -94,6 +94,7 @@ def create_app(overrides: dict | None = None) -> APIFlask:
         instance_relative_config=True,
     )
     app.request_class = api.ApiRequest
+    app.url_map.converters["int"] = web.IdConverter
     app.config.from_mapping(config.from_env())
     app.config.from_mapping(overrides or {})
     app.config.update(VALIDATION_ERROR_STATUS_CODE=422, AUTO_404_RESPONSE=False)

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, make_response
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from meetups.extensions import db
 from meetups.site import Site
 
 SITE_KEY = "meetups.site"
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids fit the database's integer, so a huge one is a 404 like any id that
+    names nothing, never an overflow in the query."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def install_site(app: Flask) -> Site:

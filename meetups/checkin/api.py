@@ -12,6 +12,8 @@ from meetups.checkin.door import Scanner
 from meetups.checkin.models import ScanResult
 from meetups.checkin.service import Outcome
 from meetups.extensions import db, reads_first
+from meetups.programme import door as room_door
+from meetups.programme.door import RoomOutcome, RoomResult
 from meetups.rsvps import tickets
 
 bp = APIBlueprint("checkin_api", __name__)
@@ -368,3 +370,142 @@ def logged_scan_json(entry: door_log.Entry) -> dict[str, Any]:
         "device": scan.device,
         "scanned_text": scan.scanned_text,
     }
+
+
+# Rooms of a conference: the same scanner, the volunteer picks the room; scans count for its session now
+
+
+class RoomScanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str | None = Field(
+        None, min_length=1, max_length=300, description="the code, or the whole scanned ticket URL"
+    )
+    rsvp_id: StrictInt | None = Field(
+        None, ge=1, description="instead of a code: an RSVP found by the name search (`checkin-search`)"
+    )
+    client_scan_id: str | None = Field(None, max_length=64, description="a retry with it answers the same")
+
+    @model_validator(mode="after")
+    def _one_ticket(self):
+        if (self.code is None) == (self.rsvp_id is None):
+            raise ValueError("send either code or rsvp_id")
+        return self
+
+
+class RoomOut(BaseModel):
+    id: int
+    name: str
+
+
+class RoomSessionOut(BaseModel):
+    id: int
+    title: str
+    starts_at: str = Field(json_schema_extra={"format": "date-time"})
+    ends_at: str = Field(json_schema_extra={"format": "date-time"})
+    status: str = Field(description="scheduled or cancelled")
+
+
+class RoomAttendeeOut(BaseModel):
+    rsvp_id: int
+    name: str
+    pronouns: str | None
+
+
+class RoomScanOut(BaseModel):
+    result: RoomResult
+    client_scan_id: str
+    room: RoomOut
+    session: RoomSessionOut = Field(description="The session the scan counted for (or was refused at).")
+    attendee: RoomAttendeeOut | None
+    checked_in_at: str | None = Field(
+        json_schema_extra={"format": "date-time"},
+        description="When they were checked in to this session (ok and already_checked_in).",
+    )
+    checked_in: int = Field(description="People checked in to the session so far.")
+    capacity: int | None = Field(description="A workshop's seats, else the room's capacity; null: unknown.")
+    replayed: bool = Field(description="This client scan id was seen before: the first answer.")
+    event: OtherEventOut | None = Field(None, description="The ticket's event, for wrong_event.")
+
+
+class RoomCapacityOut(RoomOut):
+    capacity: int | None
+
+
+class RoomStatsOut(BaseModel):
+    room: RoomCapacityOut
+    session: RoomSessionOut | None = Field(
+        description="On now, or starting within 15 minutes; null: nothing."
+    )
+    next: RoomSessionOut | None = Field(description="When nothing is on: the room's next session.")
+    checked_in: int
+    capacity: int | None = Field(description="A workshop's seats, else the room's capacity; null: unknown.")
+    registered: int | None = Field(description="A workshop's seats taken; null for sessions without seats.")
+
+
+ROOM_ERRORS = {**DOOR_ERRORS, 409: "no_session_now", 422: "invalid_input"}
+
+
+def room_outcome_json(outcome: RoomOutcome) -> dict[str, Any]:
+    rsvp, checkin = outcome.rsvp, outcome.checkin
+    data = {
+        "result": outcome.result.value,
+        "client_scan_id": outcome.client_scan_id,
+        "room": {"id": outcome.room.id, "name": outcome.room.name},
+        "session": room_door.session_json(outcome.item),
+        "attendee": None,
+        "checked_in_at": checkin.checked_in_at.isoformat() if checkin else None,
+        "checked_in": outcome.checked_in,
+        "capacity": outcome.capacity,
+        "replayed": outcome.replayed,
+    }
+    if rsvp is not None:
+        data["attendee"] = {
+            "rsvp_id": rsvp.id,
+            "name": rsvp.member.name,
+            "pronouns": rsvp.member.pronouns or None,
+        }
+    if outcome.other_event is not None:
+        data["event"] = {"id": outcome.other_event.id, "title": outcome.other_event.title}
+    return data
+
+
+@bp.post("/events/<int:event_id>/rooms/<int:room_id>/checkins")
+@reads_first
+@bp.input(RoomScanIn, arg_name="body")
+@bp.output(RoomScanOut)
+@bp.doc(
+    summary="Check a ticket in to the session on in a room now",
+    description="The session running in the room, or starting within 15 minutes. Results: ok, "
+    "already_checked_in, unknown_ticket, wrong_event, not_confirmed, cancelled, not_registered (a workshop "
+    "with seats, none held), session_cancelled. Does not check in at the entrance. Staff, or a door link in "
+    "the X-Door-Token header.",
+    security=api.SECURITY,
+    responses=ROOM_ERRORS,
+)
+def room_check_in(event_id: int, room_id: int, body: RoomScanIn):
+    outcome = room_door.check_in_session(
+        db.session,
+        event_id=event_id,
+        room_id=room_id,
+        scanner=current_scanner(event_id),
+        text=body.code,
+        rsvp_id=body.rsvp_id,
+        client_scan_id=body.client_scan_id,
+        now=clock.now(),
+    )
+    db.session.commit()
+    return room_outcome_json(outcome)
+
+
+@bp.get("/events/<int:event_id>/rooms/<int:room_id>/stats")
+@bp.output(RoomStatsOut)
+@bp.doc(
+    summary="A room now: its session, people checked in, capacity, workshop seats taken",
+    security=api.SECURITY,
+    responses=DOOR_ERRORS,
+)
+def room_stats(event_id: int, room_id: int):
+    scanner = current_scanner(event_id)
+    return room_door.room_stats(
+        db.session, event_id=event_id, room_id=room_id, scanner=scanner, now=clock.now()
+    )

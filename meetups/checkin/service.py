@@ -241,8 +241,9 @@ def check_in(
         dialect_insert(Scan)
         .values(**scan)
         .on_conflict_do_nothing(index_elements=["event_id", "client_scan_id"])
+        .returning(Scan.id)
     )
-    if recorded.rowcount == 0:
+    if recorded.scalar() is None:  # rowcount would not say: PostgreSQL reports -1 for an ORM insert
         return _replayed(session, event, client_scan_id) or outcome
     return outcome
 

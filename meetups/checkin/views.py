@@ -24,6 +24,7 @@ from meetups import clock, errors, web
 from meetups.checkin import door, door_log
 from meetups.checkin.forms import DoorLinkForm, RevokeForm
 from meetups.extensions import db
+from meetups.programme import door as room_door
 from meetups.rsvps import tickets
 from meetups.surveys import service as surveys
 
@@ -75,10 +76,10 @@ def scanner(event_id: int):
     event = door.get_scannable_event(db.session, event_id, who, clock.now())
     if missing := missing_build(current_app.static_folder):  # say so, instead of a page that does nothing
         return render_template("checkin/not_built.html", event=event, missing=missing), 503
+    rooms = room_door.list_rooms_for_scanner(db.session, event_id=event.id, scanner=who, now=clock.now())
     token = session.get("door_token") if who.door_link else None  # the page's API calls send it on
-    response = make_response(
-        render_template("checkin/scanner.html", event=event, scanner=who, door_token=token)
-    )
+    page = {"event": event, "scanner": who, "door_token": token, "rooms": rooms}
+    response = make_response(render_template("checkin/scanner.html", **page))
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 

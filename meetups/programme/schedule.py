@@ -67,7 +67,7 @@ def set_stars(
     """Replace my schedule at this event with these sessions (for apps that keep their own list)."""
     member = _member(member)
     if not isinstance(session_ids, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in session_ids
+        isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in session_ids
     ):
         raise errors.InvalidInput(_("session_ids must be a list of session ids."), field="session_ids")
     wanted = set(session_ids)

@@ -464,6 +464,8 @@ def update_session(
         item.sequence += 1
         tell_followers(session, event, item, now)
     session.flush()
+    if changed & {"room_id", "track_id"}:
+        session.expire(item, ["room", "track"])  # loaded for the old ids
     if "capacity" in changed:
         registrations.move_line(session, event, item, now)
     if "speaker_ids" in changed:

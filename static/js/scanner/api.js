@@ -10,6 +10,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = (error && error.code) || "";
     this.reason = (error && error.reason) || "";
+    this.data = error || {}; // the rest of the error, e.g. the room's next session for no_session_now
   }
 }
 
@@ -101,6 +102,14 @@ export class Api {
 
   stats() {
     return this.request("GET", `/events/${this.eventId}/stats`);
+  }
+
+  roomCheckIn(roomId, body, timeout) {
+    return this.request("POST", `/events/${this.eventId}/rooms/${roomId}/checkins`, body, { timeout });
+  }
+
+  roomStats(roomId) {
+    return this.request("GET", `/events/${this.eventId}/rooms/${roomId}/stats`);
   }
 
   search(query) {

@@ -10,8 +10,8 @@ const DEGRADED_MS = 20000; // after a failed request, answer locally for a while
 const BATCH = 200;
 
 export class Door {
-  constructor({ config, api, store, ui, t }) {
-    Object.assign(this, { config, api, store, ui, t });
+  constructor({ config, api, store, ui, t, rooms = null }) {
+    Object.assign(this, { config, api, store, ui, t, rooms });
     this.eventId = config.eventId;
     this.book = new TicketBook(config.eventId);
     this.book.event = {
@@ -35,6 +35,11 @@ export class Door {
 
   get online() {
     return navigator.onLine !== false;
+  }
+
+  /** Scanning at a room's door (a conference's programme), not at the entrance: see rooms.js. */
+  get inRoom() {
+    return Boolean(this.rooms && this.rooms.current);
   }
 
   get degraded() {
@@ -86,12 +91,16 @@ export class Door {
       code: code || raw,
     };
     let answer;
-    if (this.online && !this.degraded) {
-      if (this.guestsOneByOne) scan.guests = 0; // offline the whole party goes in, as the list decides
-      answer = await this.askServer(scan, code);
-      if (answer) answer.code = code;
+    if (this.inRoom) {
+      answer = await this.rooms.scan({ code: code || raw, clientScanId: scan.client_scan_id }, this.online);
+    } else {
+      if (this.online && !this.degraded) {
+        if (this.guestsOneByOne) scan.guests = 0; // offline the whole party goes in, as the list decides
+        answer = await this.askServer(scan, code);
+        if (answer) answer.code = code;
+      }
+      if (!answer) answer = await this.decideHere(scan, code);
     }
-    if (!answer) answer = await this.decideHere(scan, code);
     answer.source = source;
     answer.ms = Math.round(performance.now() - started);
     this.show(answer);
@@ -130,7 +139,7 @@ export class Door {
   /** Guests one by one (online): one more guest of the last admitted ticket goes in. */
   async admitGuest() {
     const last = this.last;
-    if (!last || !(last.code || last.rsvp_id) || !this.online || this.degraded) return null;
+    if (!last || last.room || !(last.code || last.rsvp_id) || !this.online || this.degraded) return null;
     const scan = { eventId: this.eventId, client_scan_id: newScanId(), scanned_at: new Date().toISOString(),
       guests: 1 };
     if (last.code) scan.code = last.code;
@@ -149,6 +158,12 @@ export class Door {
     const started = performance.now();
     const now = new Date().toISOString();
     const scan = { eventId: this.eventId, client_scan_id: newScanId(), scanned_at: now, rsvp_id: rsvpId };
+    if (this.inRoom) {
+      const answer = await this.rooms.scan({ rsvpId, clientScanId: scan.client_scan_id }, this.online);
+      Object.assign(answer, { rsvp_id: rsvpId, source: "search", ms: Math.round(performance.now() - started) });
+      this.show(answer);
+      return answer;
+    }
     if (this.online && !this.degraded) {
       if (this.guestsOneByOne) scan.guests = 0;
       const online = await this.askServer(scan, null);
@@ -182,7 +197,7 @@ export class Door {
     this.ui.answer(answer, this);
     this.ui.banner(this);
     this.ui.stats(this);
-    if (!answer.local && answer.result === "ok") setTimeout(() => this.refreshStats(), 0); // off the answer's path
+    if (!answer.local && answer.result === "ok" && !answer.room) setTimeout(() => this.refreshStats(), 0); // off the answer's path
   }
 
   /** The same for an RSVP admitted by name. */
@@ -295,7 +310,7 @@ export class Door {
 
   async undo() {
     const last = this.last;
-    if (!last || last.undone || !["ok"].includes(last.result)) return;
+    if (!last || last.room || last.undone || !["ok"].includes(last.result)) return; // a room scan stays
     if (last.local && last.client_scan_id) {
       const queued = (await this.store.queued(this.eventId)).find((item) => item.client_scan_id === last.client_scan_id);
       if (queued) {

@@ -6,6 +6,7 @@ import { Camera } from "./camera.js";
 import { Door } from "./door.js";
 import { unlockAudio } from "./feedback.js";
 import { setStrings, t } from "./i18n.js";
+import { Rooms } from "./rooms.js";
 import { openStore } from "./store.js";
 import { Ui } from "./ui.js";
 
@@ -124,6 +125,30 @@ function wireCamera(config, door) {
   window.meetupsScanner.camera = camera;
 }
 
+function wireRooms(rooms, door, ui) {
+  // "Where are you scanning?": Entrance or a room, remembered on this phone. Without rooms nothing shows.
+  if (!rooms.enabled) return;
+  const picker = $("room-picker");
+  const choose = (value) => {
+    for (const input of picker.querySelectorAll('input[name="room"]')) input.checked = input.value === value;
+  };
+  rooms.onUpdate = () => {
+    ui.roomNow(rooms);
+    ui.banner(door);
+  };
+  const room = rooms.restore();
+  choose(room ? String(room.id) : "");
+  picker.addEventListener("change", (event) => {
+    if (event.target.name !== "room") return;
+    rooms.pick(event.target.value);
+    door.lastKey = null; // the ticket just scanned at the entrance may be scanned here at once
+    ui.dismiss();
+    rooms.refreshStats();
+  });
+  ui.roomNow(rooms);
+  rooms.refreshStats();
+}
+
 function registerServiceWorker(config) {
   if (!("serviceWorker" in navigator) || !config.swUrl) return Promise.resolve(null);
   return navigator.serviceWorker.register(config.swUrl, { scope: config.pageUrl }).catch((error) => {
@@ -138,7 +163,8 @@ async function boot() {
   const ui = new Ui(config);
   const api = new Api({ ...config, device: deviceName() });
   const store = await openStore();
-  const door = new Door({ config, api, store, ui, t });
+  const rooms = new Rooms({ config, api });
+  const door = new Door({ config, api, store, ui, t, rooms });
 
   const wedge = $("wedge");
   const refocus = keepWedgeFocus(wedge);
@@ -172,18 +198,25 @@ async function boot() {
     refresh: () => Promise.all([door.refreshList(), door.refreshStats()]),
     undo: () => door.undo(),
     door,
+    rooms,
+    pickRoom: (roomId) => {
+      const input = document.querySelector(`#room-picker input[name="room"][value="${roomId || ""}"]`);
+      if (input) input.click();
+      return rooms.current;
+    },
     ready: null,
     serviceWorker: registerServiceWorker(config),
   };
   wireSearch(door, ui, api);
   wireCamera(config, door);
+  wireRooms(rooms, door, ui);
 
   window.addEventListener("online", () => door.sync().then(() => ui.banner(door)));
   window.addEventListener("offline", () => ui.banner(door));
   const every = (ms, job) => setInterval(() => document.visibilityState !== "hidden" && door.online && job(), ms);
   every(config.intervals.sync, () => (door.queueCount || door.degraded) && door.sync());
   every(config.intervals.list, () => door.refreshList());
-  every(config.intervals.stats, () => door.refreshStats());
+  every(config.intervals.stats, () => (door.refreshStats(), rooms.refreshStats()));
 
   window.meetupsScanner.ready = door.start();
   await window.meetupsScanner.ready;

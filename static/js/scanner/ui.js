@@ -23,6 +23,7 @@ export class Ui {
 
   /** The answer as the door needs it: a colour (with a word and an icon, never colour alone) and a line. */
   describe(answer) {
+    if (answer.room) return this.describeRoom(answer);
     const who = answer.attendee ? answer.attendee.name : "";
     switch (answer.result) {
       case "ok": {
@@ -52,6 +53,43 @@ export class Ui {
     }
   }
 
+  /** A room's answer: the person, and the session it counted for with the room's count beneath. */
+  describeRoom(answer) {
+    const who = answer.attendee ? answer.attendee.name : "";
+    const session = answer.session ? answer.session.title : "";
+    const note = [session, this.roomCount(answer.checked_in, answer.capacity, answer.room.name)]
+      .filter(Boolean).join(" · ");
+    switch (answer.result) {
+      case "ok":
+        return { kind: "good", title: t("welcome", { name: who }), detail: session,
+          note: this.roomCount(answer.checked_in, answer.capacity, answer.room.name) };
+      case "already_checked_in":
+        return { kind: "warn", title: t("room_already", { time: this.time(answer.checked_in_at) }), detail: who, note };
+      case "not_registered":
+        return { kind: "bad", title: t("not_registered"), detail: who, note };
+      case "session_cancelled":
+        return { kind: "bad", title: t("session_cancelled"), detail: session, note: t("room_cancelled_note") };
+      case "no_session_now":
+        return { kind: "bad", title: t("no_session_now"), detail: t("room_nothing", { room: answer.room.name }),
+          note: answer.next ? t("room_next", { title: answer.next.title, time: this.time(answer.next.starts_at) }) : "" };
+      case "room_offline":
+        return { kind: "bad", title: t("room_offline"), detail: t("room_offline_detail"), note: "" };
+      case "error":
+        return { kind: "bad", title: t("error"), detail: answer.message || "", note: "" };
+      default: {
+        const view = this.describe({ ...answer, room: null });
+        return { ...view, note };
+      }
+    }
+  }
+
+  roomCount(count, capacity, room) {
+    if (count === undefined || count === null) return "";
+    return capacity === null || capacity === undefined
+      ? t("room_count", { count, room })
+      : t("room_count_of", { count, capacity, room });
+  }
+
   answer(answer, door) {
     const view = this.describe(answer);
     const box = $("answer");
@@ -60,8 +98,8 @@ export class Ui {
     $("answer-icon").textContent = ICON[view.kind];
     $("answer-title").textContent = view.title;
     $("answer-detail").textContent = view.detail;
-    $("answer-note").textContent = answer.local ? t("decided_here") : "";
-    $("answer-undo").hidden = answer.result !== "ok";
+    $("answer-note").textContent = view.note ?? (answer.local ? t("decided_here") : "");
+    $("answer-undo").hidden = answer.result !== "ok" || Boolean(answer.room); // a room scan has no undo
     box.hidden = false;
     signal(view.kind, { sound: this.soundOn });
     clearTimeout(this.timer);
@@ -80,14 +118,14 @@ export class Ui {
     strip.hidden = false;
     strip.className = `last-result last-${view.kind}`;
     $("last-text").textContent = `${ICON[view.kind]} ${view.title}${view.detail ? " · " + view.detail : ""}`;
-    $("last-undo").hidden = answer.result !== "ok";
+    $("last-undo").hidden = answer.result !== "ok" || Boolean(answer.room);
     const person = answer.attendee;
-    $("last-guest").hidden = !(answer.result === "ok" && !answer.local && person &&
+    $("last-guest").hidden = !(answer.result === "ok" && !answer.local && !answer.room && person &&
       person.guests > person.guests_admitted);
     const reprint = $("last-reprint");
     if (reprint) {
       const rsvpId = answer.attendee && answer.attendee.rsvp_id;
-      reprint.hidden = !(answer.result === "ok" && rsvpId && !answer.local);
+      reprint.hidden = !(answer.result === "ok" && rsvpId && !answer.local && !answer.room);
       if (rsvpId) reprint.href = reprint.dataset.url.replace("RSVP_ID", String(rsvpId));
     }
   }
@@ -116,7 +154,10 @@ export class Ui {
     const box = $("scanner-banner");
     let text = "";
     let kind = "warn";
-    if (!door.online) {
+    if (!door.online && door.inRoom) {
+      text = t("room_offline_banner");
+      kind = "bad";
+    } else if (!door.online) {
       text = door.queueCount ? tn("waiting_offline", door.queueCount) : t("offline");
       if (!door.book.size) text += " " + t("no_list");
     } else if (door.queueCount) {
@@ -128,6 +169,34 @@ export class Ui {
     box.textContent = text;
     box.className = `scanner-banner banner-${kind}`;
     box.hidden = !text;
+  }
+
+  /** The picked room now: its session (or what is next), people in, capacity, workshop seats taken. */
+  roomNow(rooms) {
+    const card = $("room-now");
+    if (!card) return;
+    const room = rooms.current;
+    document.body.dataset.scanning = room ? "room" : "entrance";
+    card.hidden = !room;
+    if (!room) return;
+    const stats = rooms.stats;
+    const session = stats && stats.session;
+    $("room-now-title").textContent = room.name;
+    let line = "";
+    if (session) {
+      line = t("room_starts", { title: session.title, start: this.time(session.starts_at), end: this.time(session.ends_at) });
+      if (session.status === "cancelled") line += " — " + t("room_cancelled_note");
+    } else if (stats) {
+      line = t("room_nothing", { room: room.name });
+      if (stats.next) line += " " + t("room_next", { title: stats.next.title, time: this.time(stats.next.starts_at) });
+    }
+    $("room-session").textContent = line;
+    const capacity = stats ? stats.capacity : null;
+    $("room-in").textContent = stats && session ? String(stats.checked_in) : "–";
+    $("room-of").textContent = capacity === null || capacity === undefined
+      ? t("room_in") : t("room_of", { capacity });
+    $("room-registered").textContent = stats && stats.registered !== null && stats.registered !== undefined
+      ? t("room_registered", { count: stats.registered }) : "";
   }
 
   list(door) {

@@ -20,6 +20,7 @@ from meetups.events import series
 from meetups.events import service as events
 from meetups.events.models import Event
 from meetups.notify.models import Message
+from meetups.programme import service as programme
 from meetups.recognition import health, profiles
 from meetups.recognition.models import Attendance, Contribution
 from meetups.rsvps import announcements
@@ -87,6 +88,7 @@ def get_manage_page(
         "counts": rsvps.count_rsvps(session, [event.id])[event.id],
         "survey": surveys.get_summary(session, event=event, now=now),
         "announcements": announcements.get_panel(session, event_id=event.id, actor=actor, now=now),
+        "programme": programme.programme_summary(session, event),
     }
 
 

@@ -5,8 +5,6 @@ tracks, speakers and sessions. Every page is for those who manage the event (pro
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -18,7 +16,7 @@ from meetups import clock, errors, forms, web
 from meetups.events.models import Event
 from meetups.extensions import db
 from meetups.forms import ActionForm, show_error
-from meetups.programme import registrations, schedule, service
+from meetups.programme import service
 from meetups.programme.forms import (
     LOCAL_FORMAT,
     RoomForm,
@@ -31,17 +29,11 @@ from meetups.programme.forms import (
     session_data,
     speaker_data,
 )
-from meetups.programme.models import ProgrammeSession, Room, SessionKind
-from meetups.programme.registrations import Seats
+from meetups.programme.models import ProgrammeSession, SessionKind
+from meetups.programme.overview import get_overview_page
 
 bp = Blueprint("programme_manage", __name__)
 PAGE = "programme/manage/"
-#: an event longer than this shows only the days that have sessions
-MOST_DAYS_SHOWN = 14
-#: stars at this share of the room's seats read "nearly full"
-NEARLY_FULL = 0.8
-#: bigger free rooms suggested for a crowded session
-ROOMS_SUGGESTED = 3
 
 
 def _event(event_id: int) -> Event:
@@ -66,84 +58,6 @@ def _one(items: list, item_id: int | None, message: str):
 # The overview
 
 
-@dataclass(frozen=True)
-class Row:
-    """A session as the organiser weighs it: who starred it against the seats its room has."""
-
-    item: ProgrammeSession
-    stars: int
-    seats: Seats | None
-    #: free rooms at that time that would hold everyone who starred it, smallest first
-    roomier: list[Room] = field(default_factory=list)
-
-    @property
-    def capacity(self) -> int | None:
-        return self.item.room.capacity if self.item.room is not None else None
-
-    @property
-    def crowded(self) -> bool:
-        return not self.item.is_cancelled and self.capacity is not None and self.stars > self.capacity
-
-    @property
-    def nearly_full(self) -> bool:
-        capacity = self.capacity
-        return bool(capacity) and not self.crowded and self.stars >= capacity * NEARLY_FULL
-
-
-@dataclass(frozen=True)
-class Day:
-    #: noon at the venue that day, for the heading
-    at: datetime
-    rows: list[Row]
-    #: the zone's names before and after, when the clocks change that night
-    clocks: tuple[str, str] | None = None
-
-
-def _roomier(item: ProgrammeSession, stars: int, rooms: list[Room], sessions: list[ProgrammeSession]):
-    busy = {
-        other.room_id
-        for other in sessions
-        if not other.is_cancelled and other.starts_at < item.ends_at and other.ends_at > item.starts_at
-    }
-    fits = [r for r in rooms if r.capacity is not None and r.capacity >= stars and r.id not in busy]
-    return sorted(fits, key=lambda r: (r.capacity, r.position, r.name))[:ROOMS_SUGGESTED]
-
-
-def _rows(event: Event, sessions: list[ProgrammeSession], rooms: list[Room]) -> list[Row]:
-    stars = schedule.star_counts(db.session, event)
-    seats = registrations.seats(db.session, [s.id for s in sessions if s.capacity is not None])
-    rows = []
-    for item in sessions:
-        row = Row(item, stars.get(item.id, 0), seats.get(item.id))
-        if row.crowded:
-            row = Row(item, row.stars, row.seats, _roomier(item, row.stars, rooms, sessions))
-        rows.append(row)
-    return rows
-
-
-def _clocks(day: date, event: Event) -> tuple[str, str] | None:
-    before = datetime.combine(day, time(0), tzinfo=event.zone)
-    after = datetime.combine(day + timedelta(days=1), time(0), tzinfo=event.zone)
-    if before.utcoffset() == after.utcoffset():
-        return None
-    return before.tzname() or "", after.tzname() or ""
-
-
-def _days(event: Event, rows: list[Row]) -> list[Day]:
-    """Every day of the event (its sessions in local time), and any day a session lies on outside it."""
-    by_day: dict[date, list[Row]] = {}
-    first, last = event.local_starts_at.date(), event.local_ends_at.date()
-    if (last - first).days < MOST_DAYS_SHOWN:
-        for n in range((last - first).days + 1):
-            by_day[first + timedelta(days=n)] = []
-    for row in rows:
-        by_day.setdefault(row.item.local_starts_at(event.zone).date(), []).append(row)
-    return [
-        Day(datetime.combine(day, time(12), tzinfo=event.zone), by_day[day], _clocks(day, event))
-        for day in sorted(by_day)
-    ]
-
-
 def _elsewhere(event: Event) -> list[tuple[str, str]]:
     """The programme's other pages (the agenda members read, import and export), those the app serves."""
     pages = [
@@ -159,21 +73,8 @@ def _elsewhere(event: Event) -> list[tuple[str, str]]:
 
 
 def _overview(event: Event) -> dict[str, Any]:
-    sessions = service.list_sessions(db.session, event)
-    rooms = service.list_rooms(db.session, event)
-    rows = _rows(event, sessions, rooms)
-    return {
-        "event": event,
-        "days": _days(event, rows),
-        "sessions": sessions,
-        "crowded": [row for row in rows if row.crowded],
-        "rooms": rooms,
-        "tracks": service.list_tracks(db.session, event),
-        "speakers": service.list_speakers(db.session, event),
-        "kinds": kind_labels(),
-        "levels": level_labels(),
-        "elsewhere": _elsewhere(event),
-    }
+    page = get_overview_page(db.session, event=event)
+    return {**page, "kinds": kind_labels(), "levels": level_labels(), "elsewhere": _elsewhere(event)}
 
 
 @bp.get("/e/<int:event_id>/programme")

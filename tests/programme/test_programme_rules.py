@@ -17,6 +17,9 @@ from meetups.rsvps import waitlist
 from tests.factories import make_member
 from tests.programme.conftest import NOW
 
+#: a free hour in Room B
+LATER = {"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00"}
+
 
 def add(conference, session, **values):
     base = {"title": "New talk", "room_id": conference.small.id}
@@ -64,17 +67,17 @@ def test_the_hour_repeated_when_clocks_go_back_is_one_hour_of_the_room(conferenc
         ({"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T15:00"}, errors.InvalidInput, "ends_at"),
         ({"starts_at": "tomorrow", "ends_at": "2030-10-25T15:00"}, errors.InvalidInput, "starts_at"),
         ({"starts_at": "2030-10-25T11:30", "ends_at": "2030-10-25T12:30"}, service.RoomTaken, "room_id"),
-        ({"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00", "room_id": None}, errors.InvalidInput, "room_id"),
-        ({"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00", "room_id": 999999}, errors.NotFound, "room_id"),
-        ({"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00", "track_id": 999999}, errors.NotFound, "track_id"),
-        ({"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00", "level": "expert"}, errors.InvalidInput, "level"),
-        ({"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00", "kind": "party"}, errors.InvalidInput, "kind"),
-        ({"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00", "language": "english!"}, errors.InvalidInput, "language"),
-        ({"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00", "capacity": 0}, errors.InvalidInput, "capacity"),
-        ({"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00", "speaker_ids": [999999]}, errors.NotFound, "speaker_ids"),
-        ({"starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00", "title": ""}, errors.InvalidInput, "title"),
+        ({**LATER, "room_id": None}, errors.InvalidInput, "room_id"),
+        ({**LATER, "room_id": 999999}, errors.NotFound, "room_id"),
+        ({**LATER, "track_id": 999999}, errors.NotFound, "track_id"),
+        ({**LATER, "level": "expert"}, errors.InvalidInput, "level"),
+        ({**LATER, "kind": "party"}, errors.InvalidInput, "kind"),
+        ({**LATER, "language": "english!"}, errors.InvalidInput, "language"),
+        ({**LATER, "capacity": 0}, errors.InvalidInput, "capacity"),
+        ({**LATER, "speaker_ids": [999999]}, errors.NotFound, "speaker_ids"),
+        ({**LATER, "title": ""}, errors.InvalidInput, "title"),
     ],
-)  # fmt: skip
+)
 def test_a_session_that_does_not_fit_is_refused_naming_the_field(conference, session, values, error, field):
     before = session.scalar(select(func.count()).select_from(type(conference.sessions["web"])))
     with pytest.raises(error) as refused:
@@ -144,9 +147,9 @@ def test_only_organisers_build_the_programme(conference, session):
             session,
             event=conference.event,
             actor=conference.member,
-            values={"title": "Mine", "room_id": conference.small.id, "starts_at": "2030-10-25T15:00", "ends_at": "2030-10-25T16:00"},
+            values={"title": "Mine", "room_id": conference.small.id, **LATER},
             now=NOW,
-        )  # fmt: skip
+        )
     with pytest.raises(errors.PermissionDenied):
         service.save_room(session, event=conference.event, actor=conference.ada_member, values={"name": "X"})
 

@@ -183,7 +183,7 @@ def _connect_domains() -> None:
     from meetups.recognition import service as recognition
     from meetups.rsvps import reactions as rsvps
     from meetups.rsvps import waitlist
-    from meetups.surveys import service as surveys
+    from meetups.surveys import lifecycle as surveys
 
     accounts.member_deleting.connect(communities.on_member_deleting)
     accounts.member_deleting.connect(rsvps.on_member_deleting)

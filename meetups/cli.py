@@ -113,6 +113,8 @@ def load_demo() -> None:
     click.echo("Log in with:")
     for role, email, password in result.logins:
         click.echo(f"  {role:<10} {email:<28} {password}")
+    for what, path in result.links:
+        click.echo(f"{what}: {web.site().base_url}{path}")
 
 
 @click.command("build-static")

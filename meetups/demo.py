@@ -1,4 +1,5 @@
-"""Demo data for `flask --app app demo`: two communities, events across time zones, members with logins.
+"""Demo data for `flask --app app demo`: two communities, events across time zones, members with logins, and
+a three-day conference with its programme.
 
 Every step looks its records up first (members by email, communities by slug, events by title), so a second
 run creates nothing. Event times are relative to the clock, so a fresh demo always has upcoming events.
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from meetups.accounts import service as accounts
@@ -24,6 +25,10 @@ from meetups.events import series
 from meetups.events import service as events
 from meetups.events.models import Event, EventStaff, EventStatus, StaffRole, WaitlistMode
 from meetups.notify import service as notify
+from meetups.programme import fields as programme_fields
+from meetups.programme import registrations
+from meetups.programme import service as programme
+from meetups.programme.models import ProgrammeSession, Room, SessionKind, Speaker, Star, Track
 from meetups.recognition import service as recognition
 from meetups.recognition.models import Attendance, Outcome
 from meetups.rsvps import service as rsvps
@@ -172,6 +177,8 @@ EVENTS = [
 class DemoResult:
     created: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    #: pages worth opening first: (what, path)
+    links: list[tuple[str, str]] = field(default_factory=list)
     people: dict[str, Member] = field(default_factory=dict)
     communities: dict[str, Community] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
@@ -194,6 +201,7 @@ def load(session: Session, *, now: datetime, secret: str) -> DemoResult:
     _demo_staff(session, result, now)
     _demo_rsvps(session, result, now)
     _demo_history(session, result, now, secret)
+    _demo_conference(session, result, now)
     session.flush()
     # the RSVPs, offers and surveys above queued mail to invented people: kept in the outbox, never sent
     notify.skip_queued_after(session, after_id=mail_before, reason="demo data")
@@ -519,3 +527,503 @@ def _demo_history(session: Session, result: DemoResult, now: datetime, secret: s
             if surveyed:
                 _demo_answers(session, event, organiser, demo_member, now, secret, seed=n + index)
             result.created += 1
+
+
+# The conference: three days, six rooms, five tracks, a hundred speakers and 150 sessions (issue 16).
+
+CONFERENCE = {
+    "slug": "pycon-demo",
+    "name": "PyCon Demo",
+    "color": "#1864ab",
+    "description": "A three-day Python conference: keynotes every morning, six rooms of talks, workshops, "
+    "panels and a hallway track.\n\nStar the sessions you want to see: your schedule lands in your "
+    "calendar feed.",
+}
+CONFERENCE_TITLE = "PyCon Demo: Three Days of Python"
+CONFERENCE_ZONE = "Europe/Berlin"
+#: the first day, counted from today in Berlin: after the demo's soonest meetup, close enough to plan for
+CONFERENCE_IN_DAYS = 7
+CONFERENCE_VENUE = ("bcc Berlin Congress Center", "Alexanderstraße 11, 10178 Berlin")
+
+# (name, capacity): left to right on the agenda; the big hall first, the workshop lab last
+ROOMS = [
+    ("Main Hall", 800),
+    ("Spree", 300),
+    ("Havel", 200),
+    ("Tiergarten", 120),
+    ("Kreuzberg", 60),
+    ("Workshop Lab", 40),
+]
+TRACKS = {
+    "web": ("Web & APIs", "#1a7f5a"),
+    "data": ("Data & AI", "#8a4fff"),
+    "core": ("Core Python", "#306998"),
+    "ops": ("Ops & Cloud", "#d9480f"),
+    "community": ("Community", "#c2255c"),
+}
+#: the track of each room's talks (the main hall mixes them)
+ROOM_TRACKS = [None, "web", "data", "core", "ops", "community"]
+
+# Local times of a conference day. Talks run in every room in each slot; the workshop lab holds a workshop
+# over the first two slots of the morning and of the afternoon.
+SLOTS = [
+    ("10:15", "10:55"),
+    ("11:05", "11:45"),
+    ("11:55", "12:35"),
+    ("13:45", "14:25"),
+    ("14:35", "15:15"),
+    ("15:45", "16:25"),
+    ("16:35", "17:15"),
+    ("17:25", "18:05"),
+]
+WORKSHOP_SLOTS = {0: 1, 3: 4}  # a workshop's first slot -> its last
+PANEL_SLOT, PANEL_ROOM = 4, 1
+BREAKS = [
+    ("08:30", "09:15", ("Registration and coffee", "Morning coffee", "Morning coffee")),
+    ("12:35", "13:45", ("Lunch", "Lunch", "Lunch")),
+    ("15:15", "15:45", ("Coffee break", "Coffee break", "Coffee break")),
+]
+KEYNOTE = ("09:15", "10:00")
+#: starred by every demo member, in the smallest room: the organiser sees it needs a bigger one
+CROWDED = "Your First Conference Talk: From Idea to Applause"
+
+# fmt: off
+TALKS = {
+    "web": [
+        "HTMX and Flask: Interactive Pages Without a Build Step", "Async Django in Production: What Broke",
+        "FastAPI Beyond the Tutorial", "WebSockets at 10,000 Connections",
+        "OAuth and OpenID Connect, Explained with Diagrams", "Accessible Forms That Validate Kindly",
+        "Server-Sent Events: The Push Channel You Already Have", "Versioning an API Nobody Can Break",
+        "Rate Limiting That Feels Fair", "A Performance Budget for Every Page",
+        "Content Security Policy Without Tears", "Testing Web Apps with Playwright and pytest",
+        "Designing JSON Errors Clients Can Use", "Sessions, Cookies and CSRF in 2030",
+        "Offline-First Web Apps with a Python Back End", "GraphQL or REST? A Year of Both",
+        "Internationalising a Flask App, Plurals Included", "Serving Static Files Fast",
+        "Pagination Done Right: Cursors over Offsets", "Webhooks You Can Trust",
+        "Background Jobs Without a Broker", "Progressive Web Apps for Pythonistas",
+        "Templating at Scale with Jinja", "From Monolith to Modules, Not Microservices",
+        "Search for Small Sites: SQLite FTS5", "What Your Access Logs Are Telling You",
+    ],
+    "data": [
+        "Polars from Zero to Production", "DuckDB: Analytics on Your Laptop",
+        "pandas 3: What Changes for You", "Vector Search with PostgreSQL",
+        "Evaluating LLM Answers Honestly", "Forecasting Time Series Without Fooling Yourself",
+        "Apache Arrow: The Format Under Everything", "Notebooks to Pipelines in One Afternoon",
+        "Geospatial Python: Maps from Open Data", "Recommendation Systems for Small Shops",
+        "Fine-Tuning Small Models on a Single GPU", "Data Contracts Between Teams",
+        "Reproducible Research with uv and Quarto", "Cleaning Messy CSVs at Scale",
+        "Causal Inference for Product Teams", "Dashboards People Actually Read",
+        "Streaming Data with Python and Kafka", "Testing Data Pipelines Like Code",
+        "Privacy-Preserving Analytics", "Embeddings Explained for Engineers",
+        "Building a Feature Store from Boring Parts", "Scientific Python on the Free-Threaded Build",
+        "When Not to Use Machine Learning", "Open Data for Public Transport",
+        "Retrieval-Augmented Generation, Measured", "Anomaly Detection on Sensor Data",
+        "Parquet Files: Tips from the Trenches", "Bayesian Statistics for the Curious",
+        "Labelling Data Without Burning Out",
+    ],
+    "core": [
+        "Typing Protocols in Practice", "The Free-Threaded Interpreter: A Field Report",
+        "Pattern Matching Beyond the Basics", "Structured Concurrency with TaskGroups",
+        "Packaging in 2030: pyproject.toml All the Way", "Descriptors: The Magic Behind Properties",
+        "Writing a C Extension in an Afternoon", "Property-Based Testing with Hypothesis",
+        "How the Import System Really Works", "Finding Memory Leaks in Long-Running Services",
+        "Sub-Interpreters for Mere Mortals", "Inside CPython's JIT",
+        "Generics and TypeVar Defaults", "Dataclasses, attrs or Pydantic?",
+        "Context Managers You Did Not Know You Needed", "Python on WebAssembly",
+        "Refactoring a 10-Year-Old Codebase", "Error Messages That Help",
+        "Profiling: From cProfile to Sampling", "Iterators and Generators, Deep Dive",
+        "Speeding Up Python with Rust and PyO3", "Logging Done Well",
+        "Datetime and Time Zones Without Bugs", "Metaclasses: When and Why Not",
+        "The Standard Library's Hidden Gems", "Fuzzing Python Code",
+        "Immutable Data Structures in Python", "Writing Your Own Linter Rule",
+        "A Tour of the Python Release Process",
+    ],
+    "ops": [
+        "Kubernetes for Python Developers", "OpenTelemetry from Day One",
+        "Zero-Downtime Deploys with Gunicorn", "Upgrading PostgreSQL Without Downtime",
+        "Terraform Modules That Stay Readable", "Small, Safe Container Images",
+        "Incident Response: Our Worst Night", "Feature Flags Without the Mess",
+        "CI Pipelines Under Five Minutes", "Chaos Engineering on a Budget",
+        "Cutting the Cloud Bill in Half", "Secrets Management Done Right",
+        "Running Python on ARM Servers", "Database Migrations at Scale",
+        "Observability for Background Workers", "Self-Hosting for Small Teams",
+        "Backups You Have Actually Restored", "Load Testing with Locust",
+        "Serverless Python: The Cold-Start Truth", "SLOs Your Team Believes In",
+        "Dependency Updates on Autopilot", "Redis: Cache, Queue or Both?",
+        "Supply-Chain Security for PyPI Packages", "Blue-Green Deploys for Django",
+        "Edge Caching for Dynamic Sites", "Taming Cron Jobs",
+        "Multi-Region Without Tears", "Nix for Reproducible Environments",
+        "On-Call That Does Not Burn People Out",
+    ],
+    "community": [
+        CROWDED, "Mentoring Newcomers into Open Source",
+        "Running a Meetup for Ten Years", "Maintaining a Popular Library Alone",
+        "Documentation Is a Product", "Kind Code Reviews",
+        "Teaching Python to Teenagers", "From Teacher to Developer at 40",
+        "Funding Open Source Sustainably", "Remote Teams Across Nine Time Zones",
+        "Hiring Juniors and Helping Them Grow", "Translating the Python Docs",
+        "Accessibility in the Python Community", "Organising a Conference: What We Learned",
+        "Python in Schools Across Africa", "Welcoming Your First Contributor",
+    ],
+}
+KEYNOTES = [
+    ("Opening Keynote: Python at Forty", "The language that keeps surprising us, and the people behind it."),
+    ("Keynote: The Joy of Boring Technology", "Why the tools that never make the news keep things running."),
+    ("Keynote: Open Source Is People", "Who maintains the software we all stand on, and how to keep them."),
+]
+PANELS = [
+    ("Panel: The Future of Python Packaging", "web"),
+    ("Panel: AI Tools in Everyday Coding", "data"),
+    ("Panel: Keeping Communities Healthy", "community"),
+]
+# (title, seats, track): one small workshop fills up and keeps a line
+WORKSHOPS = [
+    ("Workshop: Build an API with FastAPI", 30, "web"),
+    ("Workshop: Data Wrangling with Polars", 24, "data"),
+    ("Workshop: Your First Pull Request to CPython", 12, "core"),
+    ("Workshop: Docker for Python Apps", 20, "ops"),
+    ("Workshop: Testing with pytest, Hands-On", 16, "core"),
+    ("Workshop: Accessible Web Design", 25, "web"),
+]
+FULL_WORKSHOP = "Workshop: Your First Pull Request to CPython"
+ABSTRACT_LINES = [
+    "Expect live code, a few war stories and time for questions.",
+    "You will leave with a checklist you can use on Monday.",
+    "Slides and the example repository are linked from the speaker's page.",
+    "No prior knowledge needed beyond everyday Python.",
+    "We compare the options with numbers, not opinions.",
+    "Based on two years of running this in production.",
+]
+
+# (demo member's email name, pronouns, affiliation): speakers who have an account, and so the speaker role
+LINKED_SPEAKERS = [
+    ("jonas.becker", "he/him", "Kiezkode GmbH"),
+    ("mehmet.yilmaz", "he/him", "Anatolia Data"),
+    ("priya.raman", "she/her", "University of Edinburgh"),
+    ("chidi.okafor", "he/him", "Lagos Python Users Group"),
+    ("anna.smirnova", "she/her", "Северный код"),
+    ("dmitry.ivanov", "he/him", "IDE Works Research"),
+    ("hanako.sato", "she/her", "Kyoto Data Lab"),
+    ("na.li", "she/her", "Tsinghua University"),
+    ("mohammed.alahmad", "he/him", "Amman Tech Hub"),
+    ("layla.haddad", "she/her", "Cedar Cloud"),
+]
+# (name, pronouns, affiliation): speakers without an account here
+SPEAKERS = [
+    ("Margaret Okonkwo", "she/her", "Open Source Stewards"),
+    ("Kenji Watanabe", "he/him", "Tokyo Institute of Technology"),
+    ("Ingrid Solberg", "she/her", "Fjordline Systems"),
+    ("Екатерина Волкова", "she/her", "Moscow Python Meetup"), ("Алексей Соколов", "he/him", "Облако Север"),
+    ("Ірина Шевченко", "she/her", "Kyiv Python"), ("陈静", "she/her", "Silk Road AI Lab"),
+    ("김서연", "she/her", "Seoul National University"), ("田中 健", "he/him", "Sakura Commerce"),
+    ("林志明", "he/him", "Academia Sinica"), ("يوسف الخطيب", "he/him", "Cairo University"),
+    ("نور حداد", "she/her", "Beirut Open Source"), ("Aisha Bello", "she/her", "Talent Bridge Africa"),
+    ("Carlos Mendoza", "he/him", "Mercado Sur"), ("Lucía Fernández", "she/her", "Universidad de Chile"),
+    ("Tomasz Kowalczyk", "he/him", "Vistula Software"), ("Zsófia Nagy", "she/her", "Budapest Python"),
+    ("Pieter de Vries", "he/him", "Bol Labs"), ("Sanne Jansen", "she/her", "Delft University of Technology"),
+    ("Mikko Virtanen", "he/him", "Aalto University"), ("Astrid Nilsson", "she/her", "Nordic Audio Research"),
+    ("Oisín Murphy", "he/him", "Dublin City University"), ("Siobhán Kelly", "she/her", "Liffey Automation"),
+    ("Rahul Mehta", "he/him", "Bengaluru Data Works"), ("Ananya Iyer", "she/her", "IIT Madras"),
+    ("Nguyễn Thị Lan", "she/her", "Hanoi Software House"), ("Trần Minh Đức", "he/him", "Mekong AI"),
+    ("Siti Rahmawati", "she/her", "Jakarta Ride"), ("Wiremu Tane", "he/him", "Aotearoa Open Data"),
+    ("Aroha Parata", "she/her", "University of Auckland"),
+    ("Jamal Washington", "he/him", "Howard University"),
+    ("Emily Chen", "she/her", "Ledgerline"), ("Daniel Kim", "he/him", "Quillstone AI"),
+    ("Sarah O'Connor", "she/her", "Open Orchard"), ("Michael Brown", "he/him", "Baseline Linux"),
+    ("Alex Rivera", "they/them", "Open Source Collective"), ("Sam Taylor", "they/them", "Freelance"),
+    ("Jordan Lee", "they/them", "Firefly Web Foundation"),
+    ("Robin Schulz", "they/them", "Hackspace Kreuzberg"),
+    ("Kai Müller", "he/him", "Schiene Digital"), ("Hannah Weber", "she/her", "Institut für Datenwerk"),
+    ("Felix Braun", "he/him", "Kiezkode GmbH"), ("Clara Fischer", "she/her", "Spree Health"),
+    ("Maximilian Koch", "he/him", "Kontoflow"), ("Johanna Richter", "she/her", "TU Berlin"),
+    ("Élodie Moreau", "she/her", "Inria"), ("Théo Lefèvre", "he/him", "Seine Cloud"),
+    ("Giulia Bianchi", "she/her", "Politecnico di Milano"), ("Lorenzo Ricci", "he/him", "Pagami"),
+    ("Beatriz Santos", "she/her", "Universidade de Lisboa"), ("Rui Costa", "he/him", "Atlantic Risk"),
+    ("Ayşe Demir", "she/her", "Boğaziçi University"), ("Emre Kaya", "he/him", "Bosphorus Shop"),
+    ("Γιάννης Οικονόμου", "he/him", "Athens Python"), ("Μαρία Παππά", "she/her", "University of Crete"),
+    ("Yosef Levi", "he/him", "Technion"), ("Tamar Ben-David", "she/her", "Tel Aviv Data Science"),
+    ("Kofi Asante", "he/him", "Accra Python"), ("Amara Nwosu", "she/her", "Naira Pay"),
+    ("Thandiwe Dlamini", "she/her", "University of Cape Town"), ("Sipho Ndlovu", "he/him", "Karoo Commerce"),
+    ("Fatou Diop", "she/her", "Dakar Tech Hub"), ("Moussa Traoré", "he/him", "Dakar Digital Center"),
+    ("Juan Pablo Gómez", "he/him", "Rápido Delivery"),
+    ("Valentina Rojas", "she/her", "Universidad de los Andes"),
+    ("Mariana Oliveira", "she/her", "Banco Roxo"), ("Pedro Almeida", "he/him", "Python Brasil"),
+    ("Hiroshi Nakamura", "he/him", "Shibuya Messaging"), ("Yuki Kobayashi", "she/her", "PyLadies Tokyo"),
+    ("王芳", "she/her", "Pearl River Media"), ("张伟", "he/him", "Peking University"),
+    ("박지훈", "he/him", "Han River Apps"), ("이수진", "she/her", "Gangnam Labs"),
+    ("Olena Kovalenko", "she/her", "Kyiv Writing Tools"), ("Bohdan Melnyk", "he/him", "Lviv IT Cluster"),
+    ("Nikola Petrović", "he/him", "Belgrade Python"), ("Jelena Jovanović", "she/her", "Danube Games"),
+    ("Lars Andersen", "he/him", "Aarhus University"), ("Maja Kristensen", "she/her", "Øresund Pharma"),
+    ("Eero Laine", "he/him", "Helsinki Delivery"), ("Leila Ahmadi", "she/her", "Sharif University"),
+    ("Omar Farouk", "he/him", "Gulf Rides"), ("Zainab Hussain", "she/her", "Karachi Python"),
+    ("Arjun Patel", "he/him", "Deccan Payments"), ("Meera Krishnan", "she/her", "PyLadies Chennai"),
+    ("Chen Wei-Ling", "she/her", "Taipei Python"), ("Hamid Karimi", "he/him", "Kabul Code School"),
+    ("Gabriela Wiśniewska", "she/her", "Vistula Market"),
+    ("Sofía Herrera", "she/her", "Python Argentina"),
+    ("Dawit Tesfaye", "he/him", "Addis Ababa University"),
+]
+BIO_LINES = [
+    "Maintains two open-source libraries and answers far too many issues on Sunday mornings.",
+    "Has run the local Python meetup since 2019 and still brings the biscuits.",
+    "Teaches evening classes for people changing careers into software.",
+    "Spends the days on data pipelines and the nights on a home-grown weather station.",
+    "Writes about testing, type hints and the joy of deleting code.",
+    "Core developer on a scientific Python project; believes every plot deserves a caption.",
+    "Ran production systems for a decade and now helps teams sleep through the night.",
+    "Speaks four languages, codes in three, and dreams in SQL.",
+]
+# fmt: on
+
+
+def _demo_conference(session: Session, result: DemoResult, now: datetime) -> None:
+    """The conference: its community and event, a programme built through the programme's checked rules (no
+    room or speaker in two places at once, all within the event), RSVPs, workshop seats and starred
+    sessions."""
+    community = _conference_community(session, result, now)
+    event = session.scalar(
+        select(Event).where(Event.community_id == community.id, Event.title == CONFERENCE_TITLE)
+    )
+    if event is None:
+        event = _conference_event(session, result, community, now)
+    result.events.append(event)
+    result.links.append((f"{CONFERENCE['name']}, the agenda", f"/e/{event.id}/agenda"))
+    if session.scalar(select(Room.id).where(Room.event_id == event.id).limit(1)) is not None:
+        return  # built on an earlier run
+    rooms, tracks = _conference_rooms(session, result, event)
+    speakers = _conference_speakers(session, result, event, now)
+    items = _conference_sessions(session, result, event, rooms, tracks, speakers, now)
+    _conference_attendees(session, result, community, event, items, now)
+
+
+def _conference_community(session: Session, result: DemoResult, now: datetime) -> Community:
+    community = session.scalar(select(Community).where(Community.slug == CONFERENCE["slug"]))
+    if community is None:
+        community = communities.create_community(
+            session, actor=result.people["admin"], now=now - SINCE, **CONFERENCE
+        )
+        result.created += 2
+    result.communities[CONFERENCE["slug"]] = community
+    return community
+
+
+def _conference_event(session: Session, result: DemoResult, community: Community, now: datetime) -> Event:
+    """Run by the site admin, who founded its community, with Olga as the event's organiser (her
+    community roles stay those of the two meetup groups)."""
+    first_day = now.astimezone(ZoneInfo(CONFERENCE_ZONE)).date() + timedelta(days=CONFERENCE_IN_DAYS)
+    fields = {
+        "title": CONFERENCE_TITLE,
+        "description": _talks(
+            "Three days, six rooms, 150 sessions: keynotes every morning in the Main Hall, talks in five "
+            "tracks, hands-on workshops and panels.",
+            "",
+            "- **Workshops** have their own seats: register on the session's page.",
+            "- **Star** sessions to build your schedule; it shows in your calendar feed.",
+        ),
+        "timezone": CONFERENCE_ZONE,
+        "starts_at": datetime.combine(first_day, time(8, 30)),
+        "ends_at": datetime.combine(first_day + timedelta(days=2), time(18, 30)),
+        "venue_name": CONFERENCE_VENUE[0],
+        "venue_address": CONFERENCE_VENUE[1],
+        "capacity": 2000,
+        "max_guests": 0,
+    }
+    admin = result.people["admin"]
+    event = events.create_event(
+        session, community=community, actor=admin, fields=fields, now=now, publish=True
+    )
+    events.add_staff(
+        session,
+        event=event,
+        actor=admin,
+        email=result.people["organiser"].email,
+        role=StaffRole.organiser.value,
+        now=now,
+    )
+    result.created += 2
+    return event
+
+
+def _conference_rooms(
+    session: Session, result: DemoResult, event: Event
+) -> tuple[list[Room], dict[str, Track]]:
+    admin = result.people["admin"]
+    rooms = [
+        programme.save_room(
+            session,
+            event=event,
+            actor=admin,
+            values={"name": name, "capacity": capacity, "position": position},
+        )
+        for position, (name, capacity) in enumerate(ROOMS)
+    ]
+    tracks = {
+        key: programme.save_track(session, event=event, actor=admin, values={"name": name, "colour": colour})
+        for key, (name, colour) in TRACKS.items()
+    }
+    result.created += len(rooms) + len(tracks)
+    return rooms, tracks
+
+
+def _conference_speakers(session: Session, result: DemoResult, event: Event, now: datetime) -> list[Speaker]:
+    """A hundred speakers, added in bulk (nothing to check on them); ten have a demo account and hold the
+    event's speaker role once their sessions are in."""
+    accounts_by_email = {
+        m.email: m
+        for m in session.scalars(
+            select(Member).where(Member.email.in_([f"{local}@example.org" for local, *_ in LINKED_SPEAKERS]))
+        )
+    }
+    people = [
+        (accounts_by_email[f"{local}@example.org"], pronouns, affiliation)
+        for local, pronouns, affiliation in LINKED_SPEAKERS
+    ]
+    people += [(name, pronouns, affiliation) for name, pronouns, affiliation in SPEAKERS]
+    speakers = []
+    for n, (who, pronouns, affiliation) in enumerate(people):
+        member = who if isinstance(who, Member) else None
+        name = member.name if member else who
+        speakers.append(
+            Speaker(
+                event_id=event.id,
+                member_id=member.id if member else None,
+                name=name,
+                pronouns=pronouns,
+                affiliation=affiliation,
+                bio=f"{name} works at {affiliation}. {BIO_LINES[n % len(BIO_LINES)]}",
+                links=[f"https://example.org/speakers/{n + 1}"] if n % 3 == 0 else [],
+                created_at=now,
+            )
+        )
+    # the keynote speakers first (they keep the mornings), then those with accounts, then everyone else
+    order = speakers[len(LINKED_SPEAKERS) : len(LINKED_SPEAKERS) + 3] + [
+        s for i, s in enumerate(speakers) if not len(LINKED_SPEAKERS) <= i < len(LINKED_SPEAKERS) + 3
+    ]
+    session.add_all(order)
+    session.flush()
+    result.created += len(order)
+    return order
+
+
+@dataclass
+class _Plan:
+    """Who speaks next: the keynote speakers keep the mornings; the others take turns, so nobody is
+    asked to be in two rooms at once."""
+
+    speakers: list[Speaker]
+    turn: int = 0
+
+    def next(self, count: int = 1) -> list[int]:
+        pool = self.speakers[len(KEYNOTES) :]
+        picked = [pool[(self.turn + i) % len(pool)].id for i in range(count)]
+        self.turn += count
+        return picked
+
+
+def _conference_sessions(
+    session: Session,
+    result: DemoResult,
+    event: Event,
+    rooms: list[Room],
+    tracks: dict[str, Track],
+    speakers: list[Speaker],
+    now: datetime,
+) -> list[ProgrammeSession]:
+    """Each session through programme.fields and programme.service.add_checked_session, as an import row
+    would go: a clash in this data fails the demo instead of hiding in it."""
+    zone = event.zone
+    first_day = event.local_starts_at.date()
+    plan = _Plan(speakers)
+    talks = {key: iter(titles) for key, titles in TALKS.items()}
+    workshops, panels = iter(WORKSHOPS), iter(PANELS)
+    hall_tracks = iter(list(TRACKS) * 10)
+    levels = ["beginner", "intermediate", "advanced"]
+    items: list[ProgrammeSession] = []
+
+    def add(day: int, start: str, end: str, **values) -> None:
+        on = (first_day + timedelta(days=day)).isoformat()
+        n = len(items)
+        raw = {"starts_at": f"{on}T{start}", "ends_at": f"{on}T{end}", **values}
+        if values.get("kind") not in ("break", "keynote"):
+            raw.setdefault("level", levels[n % 3])
+            raw.setdefault(
+                "abstract",
+                f"{values['title']}: a {raw['level']} session. {ABSTRACT_LINES[n % len(ABSTRACT_LINES)]}",
+            )
+            raw.setdefault("language", "de" if n % 10 == 7 else "en")
+        cleaned = programme_fields.session_fields(raw, zone)
+        items.append(programme.add_checked_session(session, event=event, cleaned=cleaned, now=now))
+
+    for day in range(3):
+        for start, end, titles in BREAKS:
+            add(day, start, end, title=titles[day], kind="break")
+        title, abstract = KEYNOTES[day]
+        add(day, *KEYNOTE, title=title, kind="keynote", abstract=abstract, room_id=rooms[0].id,
+            speaker_ids=[speakers[day].id], language="en")  # fmt: skip
+        lab_until = -1
+        for slot, (start, end) in enumerate(SLOTS):
+            for position, room in enumerate(rooms):
+                if position == len(rooms) - 1 and slot <= lab_until:
+                    continue  # the workshop goes on
+                if position == len(rooms) - 1 and slot in WORKSHOP_SLOTS:
+                    title, seats, key = next(workshops)
+                    lab_until = WORKSHOP_SLOTS[slot]
+                    add(day, start, SLOTS[lab_until][1], title=title, kind="workshop", capacity=seats,
+                        room_id=room.id, track_id=tracks[key].id, level="beginner",
+                        speaker_ids=plan.next(2 if seats > 20 else 1))  # fmt: skip
+                elif slot == PANEL_SLOT and position == PANEL_ROOM:
+                    title, key = next(panels)
+                    add(day, start, end, title=title, kind="panel", room_id=room.id, track_id=tracks[key].id,
+                        speaker_ids=plan.next(4), level="intermediate")  # fmt: skip
+                else:
+                    key = ROOM_TRACKS[position] or next(hall_tracks)
+                    add(day, start, end, title=next(talks[key]), room_id=room.id, track_id=tracks[key].id,
+                        speaker_ids=plan.next(2 if len(items) % 9 == 4 else 1))  # fmt: skip
+    result.created += len(items)
+    return items
+
+
+def _conference_attendees(
+    session: Session,
+    result: DemoResult,
+    community: Community,
+    event: Event,
+    items: list[ProgrammeSession],
+    now: datetime,
+) -> None:
+    """The demo's members join, RSVP through the real rules, take workshop seats (one workshop fills and
+    keeps a line, with Mia second in it) and star sessions: every member stars the crowded talk, which
+    outgrows its room."""
+    logins = {email for _role, email, _password, _name in LOGINS}
+    people = [
+        m
+        for m in session.scalars(select(Member).where(Member.email.like("%@example.org")).order_by(Member.id))
+        if m.email not in logins
+    ]
+    mia = result.people["member"]
+    crowd = [*people, mia]
+    for member in crowd:
+        communities.join_community(session, community=community, member=member, now=now - timedelta(days=30))
+        rsvps.save_rsvp(session, event_id=event.id, member=member, now=now)
+    result.created += 2 * len(crowd)
+    workshops = [item for item in items if item.kind is SessionKind.workshop]
+    for n, item in enumerate(workshops):
+        if item.title == FULL_WORKSHOP:
+            line = [*people[: item.capacity + 1], mia, *people[item.capacity + 1 : item.capacity + 3]]
+        else:
+            line = people[n * 5 : n * 5 + 3 + n] + ([mia] if n == 0 else [])
+        for member in line:
+            registrations.register(session, event=event, session_id=item.id, member=member, now=now)
+        result.created += len(line)
+    talks = [item for item in items if item.kind is not SessionKind.break_]
+    crowded = next(item for item in talks if item.title == CROWDED)
+    stars = {(crowded.id, member.id) for member in crowd}
+    for m, member in enumerate(crowd):
+        stars.update((item.id, member.id) for k, item in enumerate(talks) if (k * 7 + m * 3) % 11 == 0)
+    # Mia's own schedule: two talks at the same time, so she sees the clash
+    same_slot = [item for item in talks if item.starts_at == talks[5].starts_at][:2]
+    stars.update((item.id, mia.id) for item in same_slot)
+    session.execute(
+        insert(Star),
+        [{"session_id": sid, "member_id": mid, "starred_at": now} for sid, mid in sorted(stars)],
+    )
+    result.created += len(stars)

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from meetups import create_app
+from meetups import create_app, demo
 from meetups.accounts import service as accounts
 from meetups.accounts.models import ApiToken, Member
 from meetups.communities.models import Community, CommunityRole, Membership
@@ -223,6 +223,14 @@ def test_demo_data_covers_what_the_pages_need(cli, session, now):
     assert [(s.role, s.event) for s in ahead] == [
         (StaffRole.volunteer, min(upcoming, key=lambda e: e.starts_at))
     ]
+
+
+def test_demo_prints_where_the_conference_agenda_is(cli, session, now):
+    first, second = cli("demo"), cli("demo")
+
+    conference = session.scalar(select(Event).where(Event.title == demo.CONFERENCE_TITLE))
+    for result in (first, second):
+        assert f"/e/{conference.id}/agenda" in result.stdout
 
 
 def test_demo_data_has_a_year_of_history(cli, session, now):

@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from meetups import api, clock, web
 from meetups.api import IsoText
 from meetups.extensions import db
-from meetups.surveys import mail, results, service
+from meetups.surveys import feedback, lifecycle, mail, results, service, session_results
+from meetups.surveys.answers import shown_answers
 from meetups.surveys.models import Survey, SurveyResponse
+from meetups.surveys.questions import find_survey
 
 bp = APIBlueprint("surveys_api", __name__, tag="Surveys")
 MANAGE_ERRORS = {401: "login_required", 403: "forbidden", 404: "not_found"}
@@ -53,6 +55,20 @@ class QuestionOut(BaseModel):
     options: list[str]
 
 
+class OfferedSessionOut(BaseModel):
+    id: int
+    title: str
+    starts_at: IsoText
+    ends_at: IsoText
+    room: str | None
+    attended: bool = Field(description="Scanned in at its door; else it is on the caller's schedule.")
+
+
+class SessionFeedbackOut(BaseModel):
+    rating: int | None
+    comment: str
+
+
 class SurveyOut(BaseModel):
     event_id: int
     state: str = Field(description="waiting (opens when the event is closed), open or closed")
@@ -64,10 +80,22 @@ class SurveyOut(BaseModel):
     can_answer: bool = Field(description="The caller may answer (or change their answers) now.")
     refusal: str | None = Field(description="Why not: login, not_attendee, waiting or closed.")
     my_answers: dict[str, Any] | None = Field(description="The caller's answers, choices by label.")
+    sessions: list[OfferedSessionOut] = Field(
+        description="The programme's sessions the caller may rate (attended first, then starred)."
+    )
+    my_sessions: dict[str, SessionFeedbackOut] | None = Field(
+        description="What the caller said of sessions, by session id."
+    )
 
 
 class SurveyEnvelope(BaseModel):
     survey: SurveyOut
+
+
+class SessionFeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rating: StrictInt | None = Field(None, description="1 to 5; null or left out: no rating.")
+    comment: StrictStr | None = Field(None, description="Up to 2000 characters.")
 
 
 class AnswersIn(BaseModel):
@@ -75,11 +103,17 @@ class AnswersIn(BaseModel):
     answers: dict[str, Any] = Field(
         description='{"<question id>": a number, a choice, a list of them, or text}'
     )
+    sessions: dict[str, SessionFeedbackIn] | None = Field(
+        None,
+        description='{"<session id>": {"rating", "comment"}} for sessions the caller attended or starred '
+        "(see `sessions` of GET .../survey); replaces what they said before; left out, it stays.",
+    )
 
 
 class ResponseOut(BaseModel):
     id: int
     answers: dict[str, Any]
+    sessions: dict[str, SessionFeedbackOut] = Field(description="Feedback on sessions, by session id.")
     submitted_at: IsoText
     updated_at: IsoText
 
@@ -106,6 +140,33 @@ class ResultsOut(BaseModel):
     follow_up: str
 
 
+class SessionResultOut(BaseModel):
+    id: int
+    title: str
+    starts_at: IsoText
+    room: str | None
+    speakers: list[str]
+    answered: int = Field(description="Responses that said something of it.")
+    hidden: bool = Field(
+        description="Anonymous survey with fewer answers than `min_shown`: only `answered` is told."
+    )
+    ratings: int
+    average: float | None
+    distribution: list[dict[str, Any]] = Field(description="[{value: 1..5, count}]")
+    comments: list[dict[str, Any]] = Field(
+        description="[{text, member: {id, name} | null}]: the member for organisers of a named survey only"
+    )
+
+
+class SessionResultsOut(BaseModel):
+    event_id: int
+    anonymous: bool
+    scope: str = Field(description="all (organisers) or own (a speaker's own sessions)")
+    min_shown: int
+    sort: str
+    sessions: list[SessionResultOut]
+
+
 class FollowUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: StrictStr = Field(description="What changed because of the answers; empty takes it back.")
@@ -129,6 +190,20 @@ def _survey_json(answering: service.Answering) -> dict[str, Any]:
         "can_answer": answering.can_answer,
         "refusal": answering.refusal,
         "my_answers": answering.answers if answering.response else None,
+        "sessions": [_offered_json(o) for o in answering.sessions],
+        "my_sessions": answering.session_answers if answering.response else None,
+    }
+
+
+def _offered_json(offered: feedback.Offered) -> dict[str, Any]:
+    item = offered.item
+    return {
+        "id": item.id,
+        "title": item.title,
+        "starts_at": item.starts_at.isoformat(),
+        "ends_at": item.ends_at.isoformat(),
+        "room": item.room.name if item.room else None,
+        "attended": offered.attended,
     }
 
 
@@ -153,6 +228,8 @@ def _definition(survey: Survey) -> dict[str, Any]:
         "can_answer": False,
         "refusal": None,
         "my_answers": None,
+        "sessions": [],
+        "my_sessions": None,
     }
 
 
@@ -160,7 +237,8 @@ def _response_json(survey: Survey, response: SurveyResponse) -> dict[str, Any]:
     return {
         "response": {
             "id": response.id,
-            "answers": service.shown_answers(survey, response.answers),
+            "answers": shown_answers(survey, response.answers),
+            "sessions": feedback.shown_feedback(response),
             "submitted_at": response.submitted_at.isoformat(),
             "updated_at": response.updated_at.isoformat(),
         }
@@ -222,7 +300,7 @@ def delete_survey(event_id: int):
 )
 @api.login_required
 def close_survey(event_id: int):
-    survey = service.close_survey(db.session, event_id=event_id, actor=web.me(), now=clock.now())
+    survey = lifecycle.close_survey(db.session, event_id=event_id, actor=web.me(), now=clock.now())
     db.session.commit()
     return {"survey": _definition(survey)}
 
@@ -239,7 +317,7 @@ def close_survey(event_id: int):
 )
 @api.login_required
 def answer(event_id: int, body: AnswersIn):
-    return _save(event_id, body.answers, edit=False), 201
+    return _save(event_id, body, edit=False), 201
 
 
 @bp.get("/events/<int:event_id>/survey/responses/mine")
@@ -264,22 +342,24 @@ def my_response(event_id: int):
 @bp.doc(summary="Change my answers while the survey is open", security=api.SECURITY, responses=ANSWER_ERRORS)
 @api.login_required
 def change_my_response(event_id: int, body: AnswersIn):
-    return _save(event_id, body.answers, edit=True)
+    return _save(event_id, body, edit=True)
 
 
-def _save(event_id: int, answers: dict[str, Any], *, edit: bool) -> dict[str, Any]:
+def _save(event_id: int, body: AnswersIn, *, edit: bool) -> dict[str, Any]:
     context = _answering()
+    sessions = None if body.sessions is None else {k: v.model_dump() for k, v in body.sessions.items()}
     response = service.submit_response(
         db.session,
         event_id=event_id,
         member=context["viewer"],
-        answers=answers,
+        answers=body.answers,
+        sessions=sessions,
         secret=context["secret"],
         now=context["now"],
         edit=edit,
     )
     db.session.commit()
-    return _response_json(service.find_survey(db.session, event_id), response)
+    return _response_json(find_survey(db.session, event_id), response)
 
 
 @bp.get("/events/<int:event_id>/survey/results")
@@ -346,6 +426,55 @@ def results_json(found: results.Results) -> dict[str, Any]:
             "remindable": found.remindable,
         },
         "follow_up": found.survey.follow_up,
+    }
+
+
+@bp.get("/events/<int:event_id>/survey/sessions")
+@bp.output(SessionResultsOut)
+@bp.doc(
+    summary="What the survey says of each session: a speaker's own sessions, or every one for organisers",
+    description="`sort`: average (default), count or time. Who wrote a comment only for organisers, and "
+    "never in an anonymous survey, where a session's results wait for `min_shown` answers.",
+    security=api.SECURITY,
+    responses={401: "login_required", 403: "forbidden", 404: "not_found"},
+)
+@api.login_required
+def session_feedback(event_id: int):
+    page = session_results.get_session_results_page(
+        db.session, event_id=event_id, viewer=web.me(), sort=request.args.get("sort", "")
+    )
+    return session_results_json(page)
+
+
+def session_results_json(page: session_results.SessionResultsPage) -> dict[str, Any]:
+    return {
+        "event_id": page.event.id,
+        "anonymous": page.survey.is_anonymous,
+        "scope": "all" if page.is_organiser else "own",
+        "min_shown": session_results.MIN_SHOWN,
+        "sort": page.sort,
+        "sessions": [
+            {
+                "id": r.item.id,
+                "title": r.item.title,
+                "starts_at": r.item.starts_at.isoformat(),
+                "room": r.item.room.name if r.item.room else None,
+                "speakers": [speaker.name for speaker in r.item.speakers],
+                "answered": r.answered,
+                "hidden": r.hidden,
+                "ratings": r.ratings,
+                "average": r.average,
+                "distribution": [{"value": int(label), "count": n} for label, n in r.counts],
+                "comments": [
+                    {
+                        "text": c.text,
+                        "member": {"id": c.member.id, "name": c.member.name} if c.member else None,
+                    }
+                    for c in r.comments
+                ],
+            }
+            for r in page.sessions
+        ],
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from meetups.surveys.feedback import Offered
 from meetups.surveys.models import Survey, SurveyKind
 
 #: empty rows the question editor offers below the survey's questions
@@ -23,6 +24,22 @@ def answers_from_form(survey: Survey, form: MultiDict) -> dict[str, Any]:
         elif name in form:
             answers[str(question.id)] = form.get(name, "")
     return answers
+
+
+def given_from_form(survey: Survey, offered: list[Offered], form: MultiDict) -> dict[str, Any]:
+    """What the answer page sends: {"answers": by question id, "sessions": by session id}."""
+    return {"answers": answers_from_form(survey, form), "sessions": feedback_from_form(offered, form)}
+
+
+def feedback_from_form(offered: list[Offered], form: MultiDict) -> dict[str, dict[str, str]]:
+    """The rating (s-<session id>-rating) and comment (s-<session id>-comment) on each session offered."""
+    return {
+        str(o.item.id): {
+            "rating": form.get(f"s-{o.item.id}-rating", ""),
+            "comment": form.get(f"s-{o.item.id}-comment", ""),
+        }
+        for o in offered
+    }
 
 
 def questions_from_form(form: MultiDict) -> list[dict[str, Any]]:

@@ -20,8 +20,9 @@ from meetups.notify import jobs
 from meetups.notify import service as outbox
 from meetups.notify.models import Topic
 from meetups.site import Site
-from meetups.surveys import service
+from meetups.surveys.answers import respondent_key
 from meetups.surveys.models import Survey, SurveyInvitation, SurveyResponse, SurveyState
+from meetups.surveys.questions import find_survey, survey_of
 
 WEEK = timedelta(days=7)
 #: the reminder goes out this long before the survey closes, unless the organisers sent it already
@@ -84,9 +85,7 @@ def invite_due(session: Session, *, secret: str, now: datetime) -> int:
     for member_id, items in waiting.items():
         if last.get(member_id) is not None and last[member_id] > now - WEEK:
             continue  # the week is not over: these wait, and go together in the next invitation
-        due = [
-            (inv, s) for inv, s in items if service.respondent_key(secret, s.id, member_id) not in answered
-        ]
+        due = [(inv, s) for inv, s in items if respondent_key(secret, s.id, member_id) not in answered]
         if not due:
             continue
         member = members[member_id]
@@ -114,9 +113,7 @@ def invite_due(session: Session, *, secret: str, now: datetime) -> int:
 def send_reminder(session: Session, *, event_id: int, actor: Member, secret: str, now: datetime) -> int:
     """The organisers send the one reminder now (else the job sends it three days before the close)."""
     event = events.get_managed_event(session, event_id, actor)
-    survey = service.find_survey(session, event.id)
-    if survey is None:
-        raise errors.NotFound(_("This event has no survey."))
+    survey = survey_of(session, event)
     if survey.state(now) is not SurveyState.open:
         raise errors.InvalidState(_("The survey is not open."))
     if survey.reminded_at is not None:
@@ -144,7 +141,7 @@ def remindable(session: Session, survey: Survey, secret: str) -> list[tuple[Surv
         )
     ).all()
     answered = _answered(session, [survey.id])
-    return [(i, m) for i, m in invited if service.respondent_key(secret, survey.id, m.id) not in answered]
+    return [(i, m) for i, m in invited if respondent_key(secret, survey.id, m.id) not in answered]
 
 
 def _remind(session: Session, survey: Survey, secret: str, now: datetime) -> int:
@@ -182,9 +179,7 @@ class FollowUp:
 def set_follow_up(session: Session, *, event_id: int, actor: Member, text: str, now: datetime) -> Survey:
     """What the organisers changed because of the answers; empty takes it back."""
     event = events.get_managed_event(session, event_id, actor)
-    survey = service.find_survey(session, event.id)
-    if survey is None:
-        raise errors.NotFound(_("This event has no survey."))
+    survey = survey_of(session, event)
     if survey.opened_at is None:
         raise errors.InvalidState(_("There are no answers to follow up yet: the survey has not opened."))
     text = (text or "").strip() if isinstance(text, str) else None
@@ -212,10 +207,10 @@ def follow_up_for(session: Session, *, event: Event, member: Member | None, secr
         .order_by(Event.starts_at.desc())
         .limit(1)
     )
-    survey = service.find_survey(session, previous.id) if previous else None
+    survey = find_survey(session, previous.id) if previous else None
     if survey is None or not survey.follow_up:
         return None
-    key = service.respondent_key(secret, survey.id, member.id)
+    key = respondent_key(secret, survey.id, member.id)
     answered = session.scalar(
         select(SurveyResponse.id).where(
             SurveyResponse.survey_id == survey.id, SurveyResponse.respondent_key == key

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from meetups.accounts.models import Member
 from meetups.events.models import Event
 from meetups.extensions import db
+from meetups.programme.models import ProgrammeSession
 
 
 class SurveyKind(enum.StrEnum):
@@ -113,9 +114,40 @@ class SurveyResponse(db.Model):
     updated_at: Mapped[datetime]
 
     member: Mapped[Member | None] = relationship()
+    #: ratings and comments on the programme's sessions, given with these answers
+    session_feedback: Mapped[list[SessionFeedback]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, back_populates="response"
+    )
 
     def __repr__(self) -> str:
         return f"<SurveyResponse {self.id} survey={self.survey_id}>"
+
+
+class SessionFeedback(db.Model):
+    """One respondent's word on one session of the programme: part of their response, so it is exactly as
+    anonymous as the response (it names nobody itself). A row says something: a rating, a comment or both."""
+
+    __tablename__ = "survey_session_feedback"
+    __table_args__ = (
+        UniqueConstraint("response_id", "session_id"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="session_rating_in_range"),
+        CheckConstraint("rating IS NOT NULL OR comment <> ''", name="session_feedback_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_sessions.id", ondelete="CASCADE"), index=True
+    )
+    #: 1 to 5, as the survey's rating questions; None: only a comment
+    rating: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(String(2000), default="")
+
+    response: Mapped[SurveyResponse] = relationship(back_populates="session_feedback")
+    session: Mapped[ProgrammeSession] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SessionFeedback {self.id} response={self.response_id} session={self.session_id}>"
 
 
 class SurveyInvitation(db.Model):

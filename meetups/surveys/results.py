@@ -20,8 +20,10 @@ from meetups.communities.models import Community
 from meetups.events import service as events
 from meetups.events.models import Event, EventStatus, Series
 from meetups.recognition.models import Attendance, Outcome
-from meetups.surveys import mail, service
+from meetups.surveys import mail, session_results
+from meetups.surveys.answers import SCALES, respondent_key, shown_answers
 from meetups.surveys.models import Survey, SurveyKind, SurveyQuestion, SurveyResponse, SurveyState
+from meetups.surveys.questions import CHOICES, survey_of
 
 #: NPS: 9 and 10 promote, 7 and 8 are passive, 0 to 6 detract
 PROMOTER, DETRACTOR = 9, 6
@@ -106,9 +108,7 @@ def get_results(
     session: Session, *, event_id: int, actor: Member | None, secret: str, now: datetime, query: str = ""
 ) -> Results:
     event = events.get_managed_event(session, event_id, actor)
-    survey = service.find_survey(session, event.id)
-    if survey is None:
-        raise errors.NotFound(_("This event has no survey."))
+    survey = survey_of(session, event)
     responses = list(
         session.scalars(
             select(SurveyResponse)
@@ -123,7 +123,7 @@ def get_results(
         select(Member).join(Attendance, Attendance.member_id == Member.id).where(came).order_by(Member.name)
     ).all()
     answered = {r.respondent_key for r in responses}
-    pending = [m for m in people if service.respondent_key(secret, survey.id, m.id) not in answered]
+    pending = [m for m in people if respondent_key(secret, survey.id, m.id) not in answered]
     query = (query or "").strip()[:100]
     return Results(
         event=event,
@@ -140,6 +140,36 @@ def get_results(
     )
 
 
+@dataclass(frozen=True)
+class ResultsPage:
+    results: Results
+    series_trend: list[TrendPoint]
+    community_trend: list[TrendPoint]
+    #: the programme's sessions with what was said of them (empty without a programme), sorted by `sort`
+    sessions: list[session_results.SessionResult]
+    sort: str
+
+
+def get_results_page(
+    session: Session,
+    *,
+    event_id: int,
+    actor: Member | None,
+    secret: str,
+    now: datetime,
+    query: str = "",
+    sort: str = "",
+) -> ResultsPage:
+    """The organisers' results page: the answers, the trends of the series and community, the sessions."""
+    found = get_results(session, event_id=event_id, actor=actor, secret=secret, now=now, query=query)
+    series_trend, community_trend = get_event_trends(session, event=found.event, actor=actor)
+    if [p.event.id for p in series_trend] == [p.event.id for p in community_trend]:
+        community_trend = []  # the community's surveys are all this series': one chart says it
+    sort = session_results.clean_sort(sort)
+    sessions = session_results.for_organisers(session, found.event, found.survey, sort=sort)
+    return ResultsPage(found, series_trend, community_trend, sessions, sort)
+
+
 def _summarise(question: SurveyQuestion, responses: list[SurveyResponse], query: str) -> QuestionResult:
     key = str(question.id)
     given = [(r, r.answers[key]) for r in responses if r.answers.get(key) is not None]
@@ -147,11 +177,11 @@ def _summarise(question: SurveyQuestion, responses: list[SurveyResponse], query:
     counts: list[tuple[str, int]] = []
     texts: list[TextAnswer] = []
     matching = 0
-    if question.kind in service.SCALES:
-        low, high = service.SCALES[question.kind]
+    if question.kind in SCALES:
+        low, high = SCALES[question.kind]
         seen = Counter(values)
         counts = [(str(n), seen[n]) for n in range(low, high + 1)]
-    elif question.kind in service.CHOICES:
+    elif question.kind in CHOICES:
         seen = Counter(i for v in values for i in (v if isinstance(v, list) else [v]))
         counts = [(label, seen[i]) for i, label in enumerate(question.options)]
     else:
@@ -159,7 +189,7 @@ def _summarise(question: SurveyQuestion, responses: list[SurveyResponse], query:
         found = [(r, text) for r, text in given if needle in text.casefold()]
         matching = len(found)
         texts = [TextAnswer(text, r.submitted_at, r.member) for r, text in found[:TEXTS_SHOWN]]
-    scale = question.kind in service.SCALES
+    scale = question.kind in SCALES
     return QuestionResult(
         question=question,
         answered=len(given),
@@ -177,7 +207,7 @@ def results_csv(results: Results) -> str:
     header = ["response", "submitted", *(["member"] if named else []), *[q.label for q in survey.questions]]
     rows = []
     for response in sorted(results.all_responses, key=lambda r: r.id):
-        shown = service.shown_answers(survey, response.answers)
+        shown = shown_answers(survey, response.answers)
         cells: list[Any] = [
             response.id,
             response.submitted_at.astimezone(results.event.zone).date().isoformat(),

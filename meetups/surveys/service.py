@@ -1,17 +1,18 @@
-"""Feedback surveys: building one (from the default template, by hand, or copied from an earlier event), its
-life (it opens when the event is closed and closes some days later or by hand), and answering it (only who
-came, once each, editable while it is open). Results are in surveys.results, the mail in surveys.mail."""
+"""Feedback surveys, as the pages, the API and the other domains call them: building one (from the default
+template, by hand, or copied from an earlier event), answering it (only who came, once each, editable while
+it is open; with a word on the programme's sessions they attended or starred), and where members are
+pointed to it. The parts live by sub-topic: surveys.questions (the questions), surveys.answers (checking
+answers), surveys.feedback (on sessions), surveys.lifecycle (opening and closing), surveys.results and
+surveys.session_results (what the answers say), surveys.mail (invitations and reminders)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -19,28 +20,29 @@ from meetups import errors
 from meetups.accounts.models import Member
 from meetups.events import service as events
 from meetups.events.models import Event, EventStatus
-from meetups.questionnaires import clean_label, clean_options, clean_required, is_blank
 from meetups.recognition.models import Attendance, Outcome
-from meetups.surveys.models import (
-    Survey,
-    SurveyInvitation,
-    SurveyKind,
-    SurveyQuestion,
-    SurveyResponse,
-    SurveyState,
+from meetups.surveys import feedback, lifecycle, mail, session_results
+from meetups.surveys.answers import (
+    anonymous_stamp,
+    answer_problems,
+    count_responses,
+    find_response,
+    has_attended,
+    problems_error,
+    respondent_key,
+    shown_answers,
 )
-
-MAX_QUESTIONS = 20
-OPEN_DAYS = (1, 90)
-ANSWER_MAX = {SurveyKind.text: 300, SurveyKind.long_text: 5000}
-#: the numbers a scale question takes, both ends included
-SCALES = {SurveyKind.rating: (1, 5), SurveyKind.nps: (0, 10)}
-CHOICES = (SurveyKind.single, SurveyKind.multi)
-COPY_SOURCES = 20
-
-
-class SurveyLocked(errors.DomainError):
-    code, status = "survey_locked", 409
+from meetups.surveys.models import Survey, SurveyResponse, SurveyState
+from meetups.surveys.questions import (
+    SurveyLocked,
+    change_questions,
+    check_settings,
+    choose_questions,
+    copy_sources,
+    find_survey,
+    kind_labels,
+    survey_of,
+)
 
 
 class SurveyNotOpen(errors.DomainError):
@@ -59,106 +61,25 @@ class NotAnAttendee(errors.DomainError):
     code, status = "not_attendee", 403
 
 
-def default_questions() -> list[dict[str, Any]]:
-    """What most organisers want to ask, in the organiser's language: press "Enable" and it is done."""
-    return [
-        {"type": "rating", "label": _("Overall, how was the event?"), "required": True},
-        {
-            "type": "nps",
-            "label": _("How likely are you to recommend this event to a friend or colleague?"),
-            "required": True,
-        },
-        {"type": "long_text", "label": _("What should we change?"), "required": False},
-    ]
-
-
-def respondent_key(secret: str, survey_id: int, member_id: int) -> str:
-    """Who answered, as only the site can tell: stops a second answer without storing the member."""
-    message = f"survey-response:{survey_id}:{member_id}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def find_survey(session: Session, event_id: int) -> Survey | None:
-    return session.scalar(
-        select(Survey).options(selectinload(Survey.questions)).where(Survey.event_id == event_id)
-    )
-
-
-def _survey_of(session: Session, event: Event) -> Survey:
-    survey = find_survey(session, event.id)
-    if survey is None:
-        raise errors.NotFound(_("This event has no survey."))
-    return survey
-
-
-def count_responses(session: Session, survey: Survey) -> int:
-    return session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) or 0
-
-
 # Building
 
 
 @dataclass(frozen=True)
-class Editor:
+class EditorPage:
     event: Event
     survey: Survey | None
     responses: int
     #: earlier events of the series or community with a survey to copy, most recent first
     sources: list[Event]
+    #: (value, label) of each kind of question
+    kinds: list[tuple[str, str]]
 
 
-def get_editor(session: Session, *, event_id: int, actor: Member | None) -> Editor:
+def get_editor_page(session: Session, *, event_id: int, actor: Member | None) -> EditorPage:
     event = events.get_managed_event(session, event_id, actor)
     survey = find_survey(session, event.id)
-    return Editor(
-        event, survey, count_responses(session, survey) if survey else 0, _copy_sources(session, event)
-    )
-
-
-def _copy_sources(session: Session, event: Event) -> list[Event]:
-    same = Event.community_id == event.community_id
-    if event.series_id is not None:
-        same = or_(same, Event.series_id == event.series_id)
-    return list(
-        session.scalars(
-            select(Event)
-            .join(Survey, Survey.event_id == Event.id)
-            .where(same, Event.id != event.id, Event.starts_at < event.starts_at)
-            .order_by(Event.starts_at.desc())
-            .limit(COPY_SOURCES)
-        )
-    )
-
-
-def _clean_question(item: Any, index: int) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise errors.InvalidInput(_("Question %(n)d is not valid.", n=index), field="questions")
-    try:
-        kind = SurveyKind(item.get("type") or item.get("kind"))
-    except ValueError:
-        allowed = ", ".join(k.value for k in SurveyKind)
-        raise errors.InvalidInput(
-            _("Question %(n)d: the type must be one of %(allowed)s.", n=index, allowed=allowed),
-            field="questions",
-        ) from None
-    question_id = item.get("id")
-    if question_id is not None and (isinstance(question_id, bool) or not isinstance(question_id, int)):
-        raise errors.InvalidInput(_("Question %(n)d: the id must be a number.", n=index), field="questions")
-    return {
-        "id": question_id,
-        "kind": kind,
-        "label": clean_label(item, index, "questions"),
-        "options": clean_options(item, index, "questions") if kind in CHOICES else [],
-        "is_required": clean_required(item, index, "questions"),
-    }
-
-
-def clean_questions(items: Any) -> list[dict[str, Any]]:
-    if not isinstance(items, list) or not 1 <= len(items) <= MAX_QUESTIONS:
-        raise errors.InvalidInput(
-            _("A survey asks 1 to %(n)d questions.", n=MAX_QUESTIONS), field="questions"
-        )
-    return [_clean_question(item, n) for n, item in enumerate(items, start=1)]
+    responses = count_responses(session, survey) if survey else 0
+    return EditorPage(event, survey, responses, copy_sources(session, event), kind_labels())
 
 
 def set_survey(
@@ -179,41 +100,11 @@ def set_survey(
     event = events.get_managed_event(session, event_id, actor)
     if event.is_cancelled:
         raise errors.InvalidState(_("A cancelled event asks for no feedback."))
-    if sum(x is not None for x in (template, questions, copy_from)) > 1:
-        raise errors.InvalidInput(
-            _("Give the questions, a template or an event to copy from: one of them."), field="questions"
-        )
     survey = find_survey(session, event.id)
-    source = None
-    if template is not None:
-        if template != "default":
-            raise errors.InvalidInput(_("The only template is 'default'."), field="template")
-        items = clean_questions(default_questions())
-    elif copy_from is not None:
-        source = _copy_source(session, event, copy_from)
-        items = [
-            {"id": None, "kind": q.kind, "label": q.label, "options": q.options, "is_required": q.is_required}
-            for q in source.questions
-        ]
-    elif questions is not None:
-        items = clean_questions(questions)
-    elif survey is None:
-        raise errors.InvalidInput(
-            _("Give the survey's questions, or the template 'default'."), field="questions"
-        )
-    else:
-        items = None
-    if open_days is not None and (
-        isinstance(open_days, bool)
-        or not isinstance(open_days, int)
-        or not OPEN_DAYS[0] <= open_days <= OPEN_DAYS[1]
-    ):
-        raise errors.InvalidInput(
-            _("A survey stays open %(low)d to %(high)d days.", low=OPEN_DAYS[0], high=OPEN_DAYS[1]),
-            field="open_days",
-        )
-    if anonymous is not None and not isinstance(anonymous, bool):
-        raise errors.InvalidInput(_("'anonymous' must be true or false."), field="anonymous")
+    items, source = choose_questions(
+        session, event, template=template, questions=questions, copy_from=copy_from, needed=survey is None
+    )
+    check_settings(anonymous=anonymous, open_days=open_days)
     created = survey is None
     if created:
         survey = Survey(event_id=event.id, created_at=now, updated_at=now)
@@ -229,132 +120,23 @@ def set_survey(
             )
         survey.is_anonymous = anonymous
     if items is not None:
-        if answered:
-            _relabel(survey, items)
-        else:
-            _replace_questions(session, survey, items)
+        change_questions(survey, items, answered=answered)
     if open_days is not None:
         survey.open_days = open_days
     survey.updated_at = now
     session.flush()
     if created and event.is_closed:
-        open_survey(session, survey, now)
+        lifecycle.open_survey(session, survey, now)
     return survey
-
-
-def _copy_source(session: Session, event: Event, source_id: Any) -> Survey:
-    if isinstance(source_id, bool) or not isinstance(source_id, int):
-        raise errors.InvalidInput(_("Choose an earlier event to copy from."), field="copy_from")
-    if source_id not in {e.id for e in _copy_sources(session, event)}:
-        raise errors.InvalidInput(
-            _("Copy from an earlier event of the same series or community that has a survey."),
-            field="copy_from",
-        )
-    return find_survey(session, source_id)
-
-
-def _replace_questions(session: Session, survey: Survey, items: list[dict[str, Any]]) -> None:
-    """No answers yet: anything may change. Questions keep their ids where the caller names them."""
-    existing = {q.id: q for q in survey.questions}
-    kept: list[SurveyQuestion] = []
-    for position, item in enumerate(items):
-        fields = {k: item[k] for k in ("kind", "label", "options", "is_required")}
-        if item["id"] is not None:
-            if item["id"] not in existing:
-                raise errors.InvalidInput(
-                    _("Question %(n)d: this survey has no question %(id)d.", n=position + 1, id=item["id"]),
-                    field="questions",
-                )
-            question = existing[item["id"]]
-            for key, value in fields.items():
-                setattr(question, key, value)
-        else:
-            question = SurveyQuestion(**fields)
-        question.position = position
-        kept.append(question)
-    survey.questions = kept  # the ones left out are deleted (delete-orphan)
-
-
-def _relabel(survey: Survey, items: list[dict[str, Any]]) -> None:
-    """Answers exist: only the words may change (a typo in a question or a choice), never what is asked."""
-    questions = survey.questions
-    same = len(items) == len(questions) and all(
-        item["id"] in (None, q.id)
-        and item["kind"] is q.kind
-        and item["is_required"] == q.is_required
-        and len(item["options"]) == len(q.options)
-        for item, q in zip(items, questions, strict=False)
-    )
-    if not same:
-        raise SurveyLocked(
-            _(
-                "Answers have come in: you can still correct the wording of the questions and choices, "
-                "nothing else."
-            ),
-            field="questions",
-        )
-    for item, question in zip(items, questions, strict=True):
-        question.label, question.options = item["label"], item["options"]
 
 
 def remove_survey(session: Session, *, event_id: int, actor: Member) -> None:
     event = events.get_managed_event(session, event_id, actor)
-    survey = _survey_of(session, event)
+    survey = survey_of(session, event)
     if count_responses(session, survey):
         raise SurveyLocked(_("People have answered this survey: it stays, so their answers are not lost."))
     session.delete(survey)
     session.flush()
-
-
-# Its life: opens when the event closes, closes by time or by hand
-
-
-def open_survey(session: Session, survey: Survey, now: datetime) -> None:
-    """Open for answers, and everyone who came is to be invited (surveys.mail sends the invitations)."""
-    survey.opened_at = now
-    attended = select(Attendance.member_id).where(
-        Attendance.event_id == survey.event_id,
-        Attendance.outcome == Outcome.attended,
-        Attendance.member_id.is_not(None),
-    )
-    rows = [{"survey_id": survey.id, "member_id": m, "created_at": now} for m in session.scalars(attended)]
-    if rows:
-        session.execute(insert(SurveyInvitation), rows)
-    session.flush()
-
-
-def on_event_closed(event: Event, *, session: Session, now: datetime) -> None:
-    """recognition.event_closed: the attendance is final, so the survey opens."""
-    survey = find_survey(session, event.id)
-    if survey is not None and survey.opened_at is None:
-        open_survey(session, survey, now)
-
-
-def on_attendance_corrected(record: Attendance, *, was: Outcome, session: Session, now: datetime) -> None:
-    """recognition.attendance_corrected: someone the door missed may answer now (and is invited); someone
-    scanned by mistake is no longer invited, unless the invitation already went."""
-    survey = find_survey(session, record.event_id)
-    if survey is None or survey.opened_at is None or record.member_id is None:
-        return
-    invited = select(SurveyInvitation).where(
-        SurveyInvitation.survey_id == survey.id, SurveyInvitation.member_id == record.member_id
-    )
-    invitation = session.scalar(invited)
-    if record.outcome is Outcome.attended and invitation is None:
-        session.add(SurveyInvitation(survey_id=survey.id, member_id=record.member_id, created_at=now))
-    elif record.outcome is not Outcome.attended and invitation is not None and invitation.invited_at is None:
-        session.delete(invitation)
-    session.flush()
-
-
-def close_survey(session: Session, *, event_id: int, actor: Member, now: datetime) -> Survey:
-    event = events.get_managed_event(session, event_id, actor)
-    survey = _survey_of(session, event)
-    if survey.state(now) is not SurveyState.open:
-        raise errors.InvalidState(_("The survey is not open."))
-    survey.closed_at, survey.updated_at = now, now
-    session.flush()
-    return survey
 
 
 # Answering
@@ -372,54 +154,42 @@ class Answering:
     response: SurveyResponse | None
     #: their answers as the form shows them (choice labels, not indexes)
     answers: dict[str, Any]
+    #: the programme's sessions they are asked about (only while they may answer), and what they said
+    sessions: list[feedback.Offered]
+    session_answers: dict[str, dict[str, Any]]
 
     @property
     def can_answer(self) -> bool:
         return self.refusal is None
 
-
-def _attended(session: Session, event: Event, member: Member) -> bool:
-    return (
-        session.scalar(
-            select(Attendance.id).where(
-                Attendance.event_id == event.id,
-                Attendance.member_id == member.id,
-                Attendance.outcome == Outcome.attended,
-            )
-        )
-        is not None
-    )
-
-
-def _my_response(session: Session, survey: Survey, member: Member, secret: str) -> SurveyResponse | None:
-    key = respondent_key(secret, survey.id, member.id)
-    return session.scalar(
-        select(SurveyResponse).where(
-            SurveyResponse.survey_id == survey.id, SurveyResponse.respondent_key == key
-        )
-    )
+    @property
+    def session_days(self) -> list[tuple[date, list[feedback.Offered]]]:
+        return feedback.by_day(self.sessions, self.event.zone)
 
 
 def get_answering(
     session: Session, *, event_id: int, viewer: Member | None, secret: str, now: datetime
 ) -> Answering:
     event = events.get_event(session, event_id, viewer=viewer)
-    survey = _survey_of(session, event)
+    survey = survey_of(session, event)
     state = survey.state(now)
     signed_in = viewer is not None and viewer.is_authenticated
-    response = _my_response(session, survey, viewer, secret) if signed_in else None
+    response = find_response(session, survey, viewer, secret) if signed_in else None
     if not signed_in:
         refusal = "login"
     elif state is SurveyState.waiting:  # nobody has "come" until the event is closed
         refusal = state.value
-    elif not _attended(session, event, viewer):
+    elif not has_attended(session, event, viewer):
         refusal = "not_attendee"
     elif state is SurveyState.closed:
         refusal = state.value
     else:
         refusal = None
-    answers = shown_answers(survey, response.answers) if response else {}
-    return Answering(event, survey, state, refusal, response, answers)
+    shown = shown_answers(survey, response.answers) if response else {}
+    offered = feedback.offered_sessions(session, event, viewer, response) if refusal is None else []
+    return Answering(
+        event, survey, state, refusal, response, shown, offered, feedback.shown_feedback(response)
+    )
 
 
 def get_my_response(
@@ -452,8 +222,10 @@ def submit_response(
     secret: str,
     now: datetime,
     edit: bool = False,
+    sessions: Any = None,
 ) -> SurveyResponse:
-    """Answer the survey (one response each), or change my answers while it is open (`edit`). Nothing is
+    """Answer the survey (one response each), or change my answers while it is open (`edit`); `sessions`
+    rates the sessions offered, {session id: {rating, comment}} (None leaves what was said). Nothing is
     stored unless every answer is valid."""
     answering = get_answering(session, event_id=event_id, viewer=member, secret=secret, now=now)
     _refuse(answering)
@@ -464,12 +236,37 @@ def submit_response(
         )
     if mine is None and edit:
         raise errors.NotFound(_("You have not answered this survey yet."))
-    clean = check_answers(survey, answers)
-    stamp = _anonymous_stamp(answering.event, now) if survey.is_anonymous else now
+    clean, on_sessions = _checked(answering, answers, sessions)
+    stamp = anonymous_stamp(answering.event, now) if survey.is_anonymous else now
     if mine is not None:
         mine.answers, mine.updated_at = clean, stamp
+        feedback.keep_feedback(mine, on_sessions)
         session.flush()
         return mine
+    return _first_response(session, survey, member, secret, clean, on_sessions, stamp)
+
+
+def _checked(answering: Answering, given: Any, sessions: Any) -> tuple[dict[str, Any], feedback.Given | None]:
+    """The answers and the feedback on sessions as stored; every problem of both is found at once."""
+    clean, problems = answer_problems(answering.survey, given)
+    on_sessions, session_problems = feedback.feedback_problems(answering.sessions, sessions)
+    if problems:
+        more = {"sessions": session_problems} if session_problems else {}
+        raise problems_error(answering.survey, problems, **more)
+    if session_problems:
+        raise feedback.problems_error(answering.sessions, session_problems)
+    return clean, on_sessions
+
+
+def _first_response(
+    session: Session,
+    survey: Survey,
+    member: Member,
+    secret: str,
+    clean: dict[str, Any],
+    on_sessions: feedback.Given | None,
+    stamp: datetime,
+) -> SurveyResponse:
     response = SurveyResponse(
         survey_id=survey.id,
         member_id=None if survey.is_anonymous else member.id,
@@ -478,6 +275,7 @@ def submit_response(
         submitted_at=stamp,
         updated_at=stamp,
     )
+    feedback.keep_feedback(response, on_sessions)
     try:
         with session.begin_nested():  # the same member answering from two tabs at once: one wins
             session.add(response)
@@ -486,86 +284,28 @@ def submit_response(
     return response
 
 
-def _anonymous_stamp(event: Event, now: datetime) -> datetime:
-    """Only the day, as the event's zone has it (noon there): the time of an answer can tell who gave it."""
-    day = now.astimezone(event.zone).date()
-    return datetime.combine(day, time(12), event.zone).astimezone(now.tzinfo)
+@dataclass(frozen=True)
+class AnswerPage:
+    answering: Answering
+    #: "you said, we changed" from the series' previous event, for someone who answered its survey
+    follow_up: mail.FollowUp | None
+    #: organisers see what is asked
+    preview: bool
+    #: the reader speaks at the event: they may read the feedback on their sessions
+    speaks: bool
 
 
-def check_answers(survey: Survey, answers: Any) -> dict[str, Any]:
-    """Answers keyed by question id, as stored: numbers, choice indexes, trimmed text. Every problem is found
-    at once (`problems`: {question id: message}), so a form can show each next to its question."""
-    if not isinstance(answers, dict):
-        raise errors.InvalidAnswer(_("Answers must be given per question."))
-    questions = {str(q.id): q for q in survey.questions}
-    for key in answers:
-        if str(key) not in questions:
-            raise errors.InvalidAnswer(
-                _("This survey has no question %(id)s.", id=str(key)[:20]), question=key
-            )
-    clean: dict[str, Any] = {}
-    problems: dict[str, tuple[str, str]] = {}
-    for key, question in questions.items():
-        value = answers.get(key, answers.get(question.id))
-        if is_blank(value):
-            if question.is_required:
-                problems[key] = ("answer_required", _("Please answer this question."))
-            continue
-        try:
-            clean[key] = _check_one(question, value)
-        except ValueError as problem:
-            problems[key] = ("invalid_answer", str(problem))
-    if problems:
-        key, (code, message) = next(iter(problems.items()))
-        error = errors.AnswerRequired if code == "answer_required" else errors.InvalidAnswer
-        raise error(
-            f"{questions[key].label}: {message}",
-            question=int(key),
-            problems={k: text for k, (_code, text) in problems.items()},
-        )
-    return clean
-
-
-def _check_one(question: SurveyQuestion, value: Any) -> Any:
-    kind = question.kind
-    if kind in SCALES:
-        low, high = SCALES[kind]
-        number = value if isinstance(value, int) and not isinstance(value, bool) else None
-        digits = value.strip() if isinstance(value, str) else ""
-        if digits.isascii() and digits.isdigit() and len(digits) <= 3:  # "4", never "٤", "²" or 5,000 nines
-            number = int(digits)
-        if number is None or not low <= number <= high:
-            raise ValueError(_("please choose a number from %(low)d to %(high)d.", low=low, high=high))
-        return number
-    if kind in ANSWER_MAX:
-        if not isinstance(value, str):
-            raise ValueError(_("please answer with text."))
-        if len(value.strip()) > ANSWER_MAX[kind]:
-            raise ValueError(_("at most %(n)d characters, please.", n=ANSWER_MAX[kind]))
-        return value.strip()
-    if kind is SurveyKind.single:
-        if not isinstance(value, str) or value not in question.options:
-            raise ValueError(_("please pick one of the choices."))
-        return question.options.index(value)
-    values = [value] if isinstance(value, str) else value
-    if not isinstance(values, list) or not all(isinstance(v, str) and v in question.options for v in values):
-        raise ValueError(_("please pick from the choices."))
-    return sorted({question.options.index(v) for v in values})
-
-
-def shown_answers(survey: Survey, stored: dict[str, Any]) -> dict[str, Any]:
-    """Stored answers as people read them: choice labels instead of indexes."""
-    shown: dict[str, Any] = {}
-    for question in survey.questions:
-        value = stored.get(str(question.id))
-        if value is None:
-            continue
-        if question.kind is SurveyKind.single:
-            value = question.options[value] if value < len(question.options) else None
-        elif question.kind is SurveyKind.multi:
-            value = [question.options[i] for i in value if i < len(question.options)]
-        shown[str(question.id)] = value
-    return shown
+def get_answer_page(
+    session: Session, *, event_id: int, viewer: Member | None, secret: str, now: datetime
+) -> AnswerPage:
+    answering = get_answering(session, event_id=event_id, viewer=viewer, secret=secret, now=now)
+    event = answering.event
+    return AnswerPage(
+        answering,
+        mail.follow_up_for(session, event=event, member=viewer, secret=secret),
+        events.can(session, viewer, event, "manage"),
+        bool(session_results.speaker_ids(session, event, viewer)),
+    )
 
 
 @dataclass(frozen=True)
@@ -600,9 +340,13 @@ def get_prompt(
     if member is None or not member.is_authenticated or not event.is_closed:
         return None
     survey = find_survey(session, event.id)
-    if survey is None or survey.state(now) is not SurveyState.open or not _attended(session, event, member):
+    if (
+        survey is None
+        or survey.state(now) is not SurveyState.open
+        or not has_attended(session, event, member)
+    ):
         return None
-    return Prompt(event, survey, _my_response(session, survey, member, secret) is not None)
+    return Prompt(event, survey, find_response(session, survey, member, secret) is not None)
 
 
 def list_open_for_member(session: Session, *, member: Member, secret: str, now: datetime) -> list[Prompt]:

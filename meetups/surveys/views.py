@@ -8,12 +8,17 @@ from flask_babel import ngettext
 from flask_login import login_required
 
 from meetups import charts, clock, errors, web
-from meetups.events import service as events
 from meetups.extensions import db
 from meetups.forms import ActionForm
-from meetups.surveys import mail, results, service
-from meetups.surveys.forms import SPARE_ROWS, answers_from_form, questions_from_form, settings_from_form
+from meetups.surveys import lifecycle, mail, results, service, session_results
+from meetups.surveys.forms import (
+    SPARE_ROWS,
+    given_from_form,
+    questions_from_form,
+    settings_from_form,
+)
 from meetups.surveys.models import SurveyKind
+from meetups.surveys.questions import SurveyLocked
 
 bp = Blueprint("surveys", __name__)
 
@@ -26,87 +31,108 @@ def _checked(form: ActionForm) -> None:
 # Answering
 
 
-def _answer_page(answering: service.Answering, form: ActionForm, given=None, problems=None, status=200):
-    event = answering.event
-    follow_up = mail.follow_up_for(db.session, event=event, member=web.me(), secret=web.site().secret_key)
+def _answer_page(page: service.AnswerPage, form: ActionForm, given=None, problems=None, status=200):
+    """The answer page; after a refused answer, with what was given and the problems beside each field."""
+    answering, found = page.answering, _problems(problems)
     return render_template(
         "surveys/answer.html",
+        page=page,
         answering=answering,
-        event=event,
+        event=answering.event,
         survey=answering.survey,
         form=form,
-        given=answering.answers if given is None else given,
-        problems=problems or {},
-        follow_up=follow_up,
-        preview=events.can(db.session, web.me(), event, "manage"),  # organisers see what is asked
+        given=answering.answers if given is None else given["answers"],
+        given_sessions=answering.session_answers if given is None else given["sessions"],
+        problems=found[0],
+        session_problems=found[1],
+        follow_up=page.follow_up,
+        preview=page.preview,
         kinds=SurveyKind,
     ), status
 
 
-@bp.route("/e/<int:event_id>/survey", methods=["GET", "POST"])
-def answer(event_id: int):
-    secret, now = web.site().secret_key, clock.now()
-    answering = service.get_answering(db.session, event_id=event_id, viewer=web.me(), secret=secret, now=now)
-    form = ActionForm()
-    if request.method == "GET":
-        return _answer_page(answering, form)
-    _checked(form)
-    given = answers_from_form(answering.survey, request.form)
+def _problems(err: errors.DomainError | None) -> tuple[dict[str, str], dict[str, str]]:
+    """{question id: message} and {session id: message} from a refused answer."""
+    if err is None:
+        return {}, {}
+    details = err.details
+    on_sessions = details.get("sessions") or {}
+    if "problems" in details or "question" in details:
+        return details.get("problems") or {str(details["question"]): err.message}, on_sessions
+    return {}, on_sessions or {str(details.get("session")): err.message}
+
+
+def _submit(event_id: int, page: service.AnswerPage, form: ActionForm, given: dict):
+    """Send the answers (the one service call of `answer`); on a refusal, the response to give instead."""
     try:
         service.submit_response(
             db.session,
             event_id=event_id,
             member=web.me(),
-            answers=given,
-            secret=secret,
-            now=now,
-            edit=answering.response is not None,
+            answers=given["answers"],
+            sessions=given["sessions"],
+            secret=web.site().secret_key,
+            now=clock.now(),
+            edit=page.answering.response is not None,
         )
     except (errors.InvalidAnswer, errors.AnswerRequired) as err:
         db.session.rollback()
-        problems = err.details.get("problems") or {str(err.details.get("question")): err.message}
-        return _answer_page(answering, form, given=given, problems=problems, status=422)
+        return _answer_page(page, form, given=given, problems=err, status=422)
     except (service.SurveyClosed, service.SurveyNotOpen, service.NotAnAttendee) as err:
         db.session.rollback()  # a page left open while the survey closed, say: the page says why
         flash(err.message, "error")
         return redirect(url_for(".answer", event_id=event_id))
+    return None
+
+
+@bp.route("/e/<int:event_id>/survey", methods=["GET", "POST"])
+def answer(event_id: int):
+    secret, now = web.site().secret_key, clock.now()
+    page = service.get_answer_page(db.session, event_id=event_id, viewer=web.me(), secret=secret, now=now)
+    form = ActionForm()
+    if request.method == "GET":
+        return _answer_page(page, form)
+    _checked(form)
+    given = given_from_form(page.answering.survey, page.answering.sessions, request.form)
+    if (refused := _submit(event_id, page, form, given)) is not None:
+        return refused
     db.session.commit()
-    flash(
-        _("Thank you: your answers are saved. You can change them until the survey closes.")
-        if answering.response is None
-        else _("Your answers are updated."),
-        "success",
-    )
+    flash(_thanks(first=page.answering.response is None), "success")
     return redirect(url_for(".answer", event_id=event_id))
+
+
+def _thanks(*, first: bool) -> str:
+    if first:
+        return _("Thank you: your answers are saved. You can change them until the survey closes.")
+    return _("Your answers are updated.")
 
 
 # Building
 
 
 def _editor_page(event_id: int, status: int = 200, rows=None):
-    editor = service.get_editor(db.session, event_id=event_id, actor=web.me())
+    page = service.get_editor_page(db.session, event_id=event_id, actor=web.me())
     return render_template(
         "surveys/edit.html",
-        editor=editor,
-        event=editor.event,
-        survey=editor.survey,
+        editor=page,
+        event=page.event,
+        survey=page.survey,
         rows=rows,
         spare=SPARE_ROWS,
         form=ActionForm(),
-        kinds=_kind_labels(),
+        kinds=page.kinds,
         now=clock.now(),
     ), status
 
 
-def _kind_labels() -> list[tuple[str, str]]:
-    return [
-        (SurveyKind.rating.value, _("Rating, 1 to 5")),
-        (SurveyKind.nps.value, _("Would recommend, 0 to 10 (NPS)")),
-        (SurveyKind.single.value, _("One choice")),
-        (SurveyKind.multi.value, _("Several choices")),
-        (SurveyKind.text.value, _("Short text")),
-        (SurveyKind.long_text.value, _("Long text")),
-    ]
+def _refused_edit(event_id: int, err: errors.DomainError, items: list):
+    """A change refused: what was typed stays on the page to correct, unless answers lock the survey (then
+    what is stored); refusals of the reader themselves go to the error handler."""
+    db.session.rollback()
+    if err.status in (401, 403, 404):
+        raise err
+    flash(err.message, "error")
+    return _editor_page(event_id, status=err.status, rows=None if isinstance(err, SurveyLocked) else items)
 
 
 @bp.route("/e/<int:event_id>/survey/edit", methods=["GET", "POST"])
@@ -114,27 +140,14 @@ def _kind_labels() -> list[tuple[str, str]]:
 def edit(event_id: int):
     if request.method == "GET":
         return _editor_page(event_id)
-    form = ActionForm()
-    _checked(form)
-    items = questions_from_form(request.form)
+    _checked(ActionForm())
+    items, settings, me = questions_from_form(request.form), settings_from_form(request.form), web.me()
     try:
         service.set_survey(
-            db.session,
-            event_id=event_id,
-            actor=web.me(),
-            now=clock.now(),
-            questions=items,
-            **settings_from_form(request.form),
+            db.session, event_id=event_id, actor=me, now=clock.now(), questions=items, **settings
         )
     except errors.DomainError as err:
-        db.session.rollback()
-        if err.status in (401, 403, 404):
-            raise
-        flash(err.message, "error")
-        # what was typed stays on the page to correct, unless answers lock the survey: then what is stored
-        return _editor_page(
-            event_id, status=err.status, rows=None if isinstance(err, service.SurveyLocked) else items
-        )
+        return _refused_edit(event_id, err, items)
     db.session.commit()
     flash(_("The survey is saved."), "success")
     return redirect(url_for(".edit", event_id=event_id))
@@ -163,7 +176,7 @@ def enable(event_id: int):
 @login_required
 def close(event_id: int):
     _checked(ActionForm())
-    service.close_survey(db.session, event_id=event_id, actor=web.me(), now=clock.now())
+    lifecycle.close_survey(db.session, event_id=event_id, actor=web.me(), now=clock.now())
     db.session.commit()
     flash(_("The survey is closed: no more answers."), "success")
     return redirect(url_for(".results_page", event_id=event_id))
@@ -185,34 +198,57 @@ def remove(event_id: int):
 @bp.get("/e/<int:event_id>/survey/results")
 @login_required
 def results_page(event_id: int):
-    found = results.get_results(
+    page = results.get_results_page(
         db.session,
         event_id=event_id,
         actor=web.me(),
         secret=web.site().secret_key,
         now=clock.now(),
         query=request.args.get("q", ""),
+        sort=request.args.get("sort", ""),
     )
-    series_trend, community_trend = results.get_event_trends(db.session, event=found.event, actor=web.me())
-    if [p.event.id for p in series_trend] == [p.event.id for p in community_trend]:
-        community_trend = []  # the community's surveys are all this series': one chart says it
+    return _results_page(page)
+
+
+def _results_page(page: results.ResultsPage):
+    found = page.results
     return render_template(
         "surveys/results.html",
+        page=page,
         results=found,
         event=found.event,
         survey=found.survey,
-        drawn={str(r.question.id): _distribution(r) for r in found.questions if r.counts},
-        series_trend=series_trend,
-        community_trend=community_trend,
-        trend_charts=_trend_charts(series_trend, community_trend),
+        drawn={str(r.question.id): _distribution(r.counts) for r in found.questions if r.counts},
+        series_trend=page.series_trend,
+        community_trend=page.community_trend,
+        trend_charts=_trend_charts(page.series_trend, page.community_trend),
         form=ActionForm(),
         kinds=SurveyKind,
         now=clock.now(),
+        min_shown=session_results.MIN_SHOWN,
     )
 
 
-def _distribution(result: results.QuestionResult) -> charts.Chart:
-    return charts.stacked_bars([(label, [count]) for label, count in result.counts])
+@bp.get("/e/<int:event_id>/survey/sessions")
+@login_required
+def sessions_page(event_id: int):
+    """What the survey says of each session: a speaker reads their own sessions', organisers every one's."""
+    page = session_results.get_session_results_page(
+        db.session, event_id=event_id, viewer=web.me(), sort=request.args.get("sort", "")
+    )
+    drawn = {r.item.id: _distribution(r.counts) for r in page.sessions if r.ratings}
+    return render_template(
+        "surveys/sessions.html",
+        page=page,
+        event=page.event,
+        survey=page.survey,
+        drawn=drawn,
+        min_shown=session_results.MIN_SHOWN,
+    )
+
+
+def _distribution(counts: list[tuple[str, int]]) -> charts.Chart:
+    return charts.stacked_bars([(label, [count]) for label, count in counts])
 
 
 def _trend_charts(*trends: list[results.TrendPoint]) -> list[dict[str, charts.Chart | None]]:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from meetups import errors
 from meetups.recognition.models import Attendance, Outcome
+from meetups.surveys import answers as answer_rules
 from meetups.surveys import service as surveys
 from meetups.surveys.models import SurveyResponse
 from tests.factories import make_member
@@ -205,7 +206,7 @@ def _responses(session, survey_id: int) -> int:
 
 
 def _stored(session, survey_id: int, member) -> dict | None:
-    key = surveys.respondent_key(SECRET, survey_id, member.id)
+    key = answer_rules.respondent_key(SECRET, survey_id, member.id)
     return session.scalar(
         select(SurveyResponse.answers).where(
             SurveyResponse.survey_id == survey_id, SurveyResponse.respondent_key == key
@@ -232,7 +233,7 @@ def test_the_checker_gives_the_normal_form_or_names_every_problem(asked, data):
     clean, refusal = expected(ids, required, answers)
     event("accepted" if refusal is None else refusal[0].__name__)
     try:
-        got = surveys.check_answers(s.survey, answers)
+        got = answer_rules.check_answers(s.survey, answers)
     except (errors.InvalidAnswer, errors.AnswerRequired) as error:
         assert refusal is not None, f"refused {answers!r}: {error.details}"
         _check_refusal(refusal, error)

@@ -7,7 +7,7 @@ import pytest
 
 from meetups.notify.models import Category, Message
 from meetups.recognition import service as recognition
-from meetups.surveys import mail
+from meetups.surveys import lifecycle, mail
 from meetups.surveys import service as surveys
 from meetups.surveys.models import SurveyInvitation
 from tests.factories import join, make_member
@@ -90,7 +90,7 @@ def test_a_survey_closed_before_its_turn_is_never_mailed(session, now, site, sur
     second = past_event(session, s.community, now, came=s.came, days_ago=-1)
     surveys.set_survey(session, event_id=second.id, actor=s.organiser, template="default", now=now)
     recognition.close_event(session, event_id=second.id, actor=s.organiser, now=now + timedelta(days=1))
-    surveys.close_survey(session, event_id=second.id, actor=s.organiser, now=now + timedelta(days=2))
+    lifecycle.close_survey(session, event_id=second.id, actor=s.organiser, now=now + timedelta(days=2))
     mail.send_due(session, site=site, now=now + timedelta(days=8))
     assert len(invitations(session, s.came[0])) == 1
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from meetups.events.models import EventStatus, Frequency, Series
 from meetups.rsvps.models import Rsvp
-from meetups.surveys import mail
+from meetups.surveys import lifecycle, mail
 from meetups.surveys import service as surveys
 from meetups.surveys.models import Survey, SurveyResponse
 from tests.factories import make_event
@@ -170,7 +170,7 @@ def test_after_closing_the_page_says_the_survey_closed_and_thanks_who_answered(
 ):
     s = surveyed()
     answer(session, site, s, s.came[0], now, rating=4, nps=8)
-    surveys.close_survey(session, event_id=s.event.id, actor=s.organiser, now=now)
+    lifecycle.close_survey(session, event_id=s.event.id, actor=s.organiser, now=now)
     login(s.came[0])
 
     page = client.get(f"/e/{s.event.id}/survey")
@@ -897,7 +897,7 @@ def test_the_event_page_asks_nobody_else(client, login, now, surveyed, who):
 
 def test_the_event_page_does_not_ask_once_the_survey_closed(client, login, session, now, surveyed):
     s = surveyed()
-    surveys.close_survey(session, event_id=s.event.id, actor=s.organiser, now=now)
+    lifecycle.close_survey(session, event_id=s.event.id, actor=s.organiser, now=now)
     login(s.came[0])
 
     assert "How was it?" not in client.get(f"/e/{s.event.id}").text

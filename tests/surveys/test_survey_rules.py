@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from meetups import errors
+from meetups.surveys import answers, lifecycle
 from meetups.surveys import service as surveys
 from meetups.surveys.models import SurveyInvitation, SurveyResponse, SurveyState
 
@@ -157,7 +158,7 @@ def test_choice_labels_can_be_corrected_after_answers_and_answers_follow(session
     )
     stored = session.query(SurveyResponse).one()
     assert stored.answers == {key: 0}
-    assert surveys.shown_answers(survey, stored.answers) == {key: "Typing"}
+    assert answers.shown_answers(survey, stored.answers) == {key: "Typing"}
 
 
 def test_copying_takes_the_questions_and_the_mode_of_an_earlier_event(session, now, surveyed):
@@ -168,7 +169,7 @@ def test_copying_takes_the_questions_and_the_mode_of_an_earlier_event(session, n
     copied = surveys.set_survey(session, event_id=later.id, actor=s.organiser, copy_from=s.event.id, now=now)
     assert [(q.kind, q.label) for q in copied.questions] == [(q.kind, q.label) for q in s.survey.questions]
     assert copied.is_anonymous
-    assert [e.id for e in surveys.get_editor(session, event_id=later.id, actor=s.organiser).sources] == [
+    assert [e.id for e in surveys.get_editor_page(session, event_id=later.id, actor=s.organiser).sources] == [
         s.event.id
     ]
     with pytest.raises(errors.InvalidInput):  # a later event is no source, nor one of another community
@@ -225,11 +226,11 @@ def test_a_survey_waits_for_the_close_and_can_be_closed_early_by_hand(session, n
     with pytest.raises(surveys.SurveyNotOpen):
         answer(session, s, s.came[0], now, **ok)
     with pytest.raises(errors.InvalidState):
-        surveys.close_survey(session, event_id=s.event.id, actor=s.organiser, now=now)
+        lifecycle.close_survey(session, event_id=s.event.id, actor=s.organiser, now=now)
     from meetups.recognition import service as recognition
 
     recognition.close_event(session, event_id=s.event.id, actor=s.organiser, now=now)
-    surveys.close_survey(session, event_id=s.event.id, actor=s.organiser, now=now + timedelta(hours=1))
+    lifecycle.close_survey(session, event_id=s.event.id, actor=s.organiser, now=now + timedelta(hours=1))
     assert s.survey.state(now + timedelta(hours=1)) is SurveyState.closed
     with pytest.raises(surveys.SurveyClosed):
         answer(session, s, s.came[0], now + timedelta(hours=2), **ok)
@@ -256,7 +257,7 @@ def test_anonymous_answers_keep_no_member_and_no_time_of_day_yet_stop_a_second_a
     assert stored.member_id is None
     local = stored.submitted_at.astimezone(s.event.zone)
     assert (local.date(), local.hour, local.minute) == (now.astimezone(s.event.zone).date(), 12, 0)
-    assert stored.respondent_key == surveys.respondent_key(SECRET, s.survey.id, s.came[0].id)
+    assert stored.respondent_key == answers.respondent_key(SECRET, s.survey.id, s.came[0].id)
     with pytest.raises(surveys.AlreadyAnswered):
         answer(session, s, s.came[0], now, **ok)
     mine = surveys.list_my_responses(session, member=s.came[0], secret=SECRET)

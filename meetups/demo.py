@@ -26,7 +26,7 @@ from meetups.events import service as events
 from meetups.events.models import Event, EventStaff, EventStatus, StaffRole, WaitlistMode
 from meetups.notify import service as notify
 from meetups.programme import fields as programme_fields
-from meetups.programme import registrations
+from meetups.programme import places, registrations
 from meetups.programme import service as programme
 from meetups.programme.models import ProgrammeSession, Room, SessionKind, Speaker, Star, Track
 from meetups.recognition import service as recognition
@@ -848,7 +848,7 @@ def _conference_rooms(
 ) -> tuple[list[Room], dict[str, Track]]:
     admin = result.people["admin"]
     rooms = [
-        programme.save_room(
+        places.save_room(
             session,
             event=event,
             actor=admin,
@@ -857,7 +857,7 @@ def _conference_rooms(
         for position, (name, capacity) in enumerate(ROOMS)
     ]
     tracks = {
-        key: programme.save_track(session, event=event, actor=admin, values={"name": name, "colour": colour})
+        key: places.save_track(session, event=event, actor=admin, values={"name": name, "colour": colour})
         for key, (name, colour) in TRACKS.items()
     }
     result.created += len(rooms) + len(tracks)

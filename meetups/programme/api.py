@@ -20,7 +20,7 @@ from meetups.api import IsoText, MemberRef
 from meetups.events import service as events
 from meetups.events.models import Event
 from meetups.extensions import db
-from meetups.programme import fields, registrations, schedule, service
+from meetups.programme import fields, lineup, places, registrations, schedule, service
 from meetups.programme.models import (
     Level,
     ProgrammeSession,
@@ -640,7 +640,7 @@ def show_speaker(event_id: int, speaker_id: int):
 def create_speaker(event_id: int, body: SpeakerIn):
     event = _event(event_id)
     values = body.model_dump(exclude_none=True)
-    speaker = service.save_speaker(**_manage(), event=event, values=values, now=clock.now())
+    speaker = lineup.save_speaker(**_manage(), event=event, values=values, now=clock.now())
     db.session.commit()
     return _speaker_answer(event, speaker), 201
 
@@ -654,7 +654,7 @@ def update_speaker(event_id: int, speaker_id: int, body: SpeakerChanges):
     event = _event(event_id)
     events.ensure_can(db.session, web.me(), event, "manage")  # before the speaker's account is read
     values = _speaker_values(service.get_speaker(db.session, event, speaker_id), body)
-    speaker = service.save_speaker(
+    speaker = lineup.save_speaker(
         **_manage(), event=event, values=values, now=clock.now(), speaker_id=speaker_id
     )
     db.session.commit()
@@ -670,7 +670,7 @@ def update_speaker(event_id: int, speaker_id: int, body: SpeakerChanges):
 )
 @api.login_required
 def delete_speaker(event_id: int, speaker_id: int):
-    service.delete_speaker(**_manage(), event=_event(event_id), speaker_id=speaker_id, now=clock.now())
+    lineup.delete_speaker(**_manage(), event=_event(event_id), speaker_id=speaker_id, now=clock.now())
     db.session.commit()
     return ""
 
@@ -692,7 +692,7 @@ def list_rooms(event_id: int):
 @api.login_required
 def create_room(event_id: int, body: RoomIn):
     values = body.model_dump(exclude_none=True)
-    room = service.save_room(**_manage(), event=_event(event_id), values=values)
+    room = places.save_room(**_manage(), event=_event(event_id), values=values)
     db.session.commit()
     return {"room": room_json(room)}, 201
 
@@ -706,7 +706,7 @@ def update_room(event_id: int, room_id: int, body: RoomChanges):
     event = _event(event_id)
     room = _one(service.list_rooms(db.session, event), room_id, _("There is no such room."))
     values = {**room_json(room), **body.model_dump(exclude_unset=True)}
-    room = service.save_room(**_manage(), event=event, values=values, room_id=room_id)
+    room = places.save_room(**_manage(), event=event, values=values, room_id=room_id)
     db.session.commit()
     return {"room": room_json(room)}
 
@@ -720,7 +720,7 @@ def update_room(event_id: int, room_id: int, body: RoomChanges):
 )
 @api.login_required
 def delete_room(event_id: int, room_id: int):
-    service.delete_room(**_manage(), event=_event(event_id), room_id=room_id)
+    places.delete_room(**_manage(), event=_event(event_id), room_id=room_id)
     db.session.commit()
     return ""
 
@@ -742,7 +742,7 @@ def list_tracks(event_id: int):
 @api.login_required
 def create_track(event_id: int, body: TrackIn):
     values = body.model_dump(exclude_none=True)
-    track = service.save_track(**_manage(), event=_event(event_id), values=values)
+    track = places.save_track(**_manage(), event=_event(event_id), values=values)
     db.session.commit()
     return {"track": track_json(track)}, 201
 
@@ -756,7 +756,7 @@ def update_track(event_id: int, track_id: int, body: TrackChanges):
     event = _event(event_id)
     track = _one(service.list_tracks(db.session, event), track_id, _("There is no such track."))
     values = {**track_json(track), **body.model_dump(exclude_unset=True)}
-    track = service.save_track(**_manage(), event=event, values=values, track_id=track_id)
+    track = places.save_track(**_manage(), event=event, values=values, track_id=track_id)
     db.session.commit()
     return {"track": track_json(track)}
 
@@ -770,7 +770,7 @@ def update_track(event_id: int, track_id: int, body: TrackChanges):
 )
 @api.login_required
 def delete_track(event_id: int, track_id: int):
-    service.delete_track(**_manage(), event=_event(event_id), track_id=track_id)
+    places.delete_track(**_manage(), event=_event(event_id), track_id=track_id)
     db.session.commit()
     return ""
 

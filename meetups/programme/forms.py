@@ -54,7 +54,7 @@ class RoomForm(FlaskForm):
     position = _count(_l("Position"), min=0, max=1000)
 
     def values(self) -> dict[str, Any]:
-        """What programme.service.save_room takes."""
+        """What programme.places.save_room takes."""
         return {"name": self.name.data, "capacity": self.capacity.data, "position": self.position.data}
 
 
@@ -63,7 +63,7 @@ class TrackForm(FlaskForm):
     colour = StringField(_l("Colour"), widget=ColorInput(), default="#5b6ee1")
 
     def values(self) -> dict[str, Any]:
-        """What programme.service.save_track takes."""
+        """What programme.places.save_track takes."""
         return {"name": self.name.data, "colour": self.colour.data}
 
 
@@ -80,7 +80,7 @@ class SpeakerForm(FlaskForm):
     )
 
     def values(self) -> dict[str, Any]:
-        """What programme.service.save_speaker takes (links one per line; the service splits them)."""
+        """What programme.lineup.save_speaker takes (links one per line; the service splits them)."""
         return {
             name: self[name].data for name in ("name", "pronouns", "affiliation", "bio", "links", "email")
         }

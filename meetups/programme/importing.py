@@ -29,7 +29,7 @@ from meetups.accounts.models import Member
 from meetups.events import service as events
 from meetups.events.models import Event
 from meetups.programme import fields as check
-from meetups.programme import service
+from meetups.programme import lineup, places, service
 from meetups.programme.models import Room, Speaker, Track
 from meetups.spreadsheets import to_csv
 
@@ -305,7 +305,7 @@ def _import_speaker(session: Session, run: _Import, number: int, row: dict[str, 
     values = {**_kept(existing), **row} if existing else row  # columns left out keep their value
     try:
         with session.begin_nested():
-            speaker = service.save_speaker(
+            speaker = lineup.save_speaker(
                 session,
                 event=run.event,
                 actor=run.actor,
@@ -339,8 +339,8 @@ def _create_missing(session: Session, run: _Import, rows: list[tuple[int, dict[s
     position = max((r.position for r in run.rooms.values()), default=-1) + 1
     for number, row in rows:
         for column, known, save in (
-            ("room", run.rooms, service.save_room),
-            ("track", run.tracks, service.save_track),
+            ("room", run.rooms, places.save_room),
+            ("track", run.tracks, places.save_track),
         ):
             name = row.get(column, "").strip()
             if not name or _fold(name) in known:

@@ -1,4 +1,5 @@
-"""Building the programme: rooms, tracks, speakers and sessions, each checked against the others (inside the
+"""Building the programme: sessions, each checked against the rooms, tracks and speakers (programme.places,
+programme.lineup) (inside the
 event's dates, one session per room at a time, one place per speaker at a time). Speakers with an account hold
 the event's speaker role while they have a session. A session that moves or is cancelled raises its SEQUENCE
 and is news to the members who starred it or hold a seat in it."""
@@ -47,10 +48,6 @@ class SpeakerBusy(errors.DomainError):
 
 class OutsideEvent(errors.DomainError):
     code, status = "outside_event", 422
-
-
-class RoomInUse(errors.DomainError):
-    code, status = "room_in_use", 409
 
 
 # Reading
@@ -140,135 +137,18 @@ def sessions_of_speaker(session: Session, speaker: Speaker) -> list[ProgrammeSes
     )
 
 
-def _room(session: Session, event: Event, room_id: int) -> Room:
+def get_room(session: Session, event: Event, room_id: int) -> Room:
     room = session.get(Room, room_id)
     if room is None or room.event_id != event.id:
         raise errors.NotFound(_("There is no such room."), field="room_id")
     return room
 
 
-def _track(session: Session, event: Event, track_id: int) -> Track:
+def get_track(session: Session, event: Event, track_id: int) -> Track:
     track = session.get(Track, track_id)
     if track is None or track.event_id != event.id:
         raise errors.NotFound(_("There is no such track."), field="track_id")
     return track
-
-
-# Rooms and tracks
-
-
-def _unique_name(
-    session: Session, model, event: Event, name: str, exclude_id: int | None, message: str
-) -> None:
-    query = select(model.id).where(model.event_id == event.id, func.lower(model.name) == name.lower())
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    if session.scalar(query) is not None:
-        raise errors.InvalidInput(message, field="name")
-
-
-def save_room(
-    session: Session, *, event: Event, actor: Member, values: dict, room_id: int | None = None
-) -> Room:
-    events.ensure_can(session, actor, event, "manage")
-    cleaned = check.room_fields(values)
-    _unique_name(
-        session, Room, event, cleaned["name"], room_id, _("This event already has a room of that name.")
-    )
-    room = Room(event_id=event.id) if room_id is None else _room(session, event, room_id)
-    for name, value in cleaned.items():
-        setattr(room, name, value)
-    session.add(room)
-    session.flush()
-    return room
-
-
-def delete_room(session: Session, *, event: Event, actor: Member, room_id: int) -> None:
-    events.ensure_can(session, actor, event, "manage")
-    room = _room(session, event, room_id)
-    if session.scalar(select(func.count()).where(ProgrammeSession.room_id == room.id)):
-        raise RoomInUse(_("Sessions are still planned in %(room)s: move them first.", room=room.name))
-    session.delete(room)
-    session.flush()
-
-
-def save_track(
-    session: Session, *, event: Event, actor: Member, values: dict, track_id: int | None = None
-) -> Track:
-    events.ensure_can(session, actor, event, "manage")
-    cleaned = check.track_fields(values)
-    _unique_name(
-        session, Track, event, cleaned["name"], track_id, _("This event already has a track of that name.")
-    )
-    track = Track(event_id=event.id) if track_id is None else _track(session, event, track_id)
-    for name, value in cleaned.items():
-        setattr(track, name, value)
-    session.add(track)
-    session.flush()
-    return track
-
-
-def delete_track(session: Session, *, event: Event, actor: Member, track_id: int) -> None:
-    """Its sessions stay, in no track."""
-    events.ensure_can(session, actor, event, "manage")
-    session.delete(_track(session, event, track_id))
-    session.flush()
-
-
-# Speakers
-
-
-def _account(session: Session, event: Event, email: str, speaker_id: int | None) -> Member | None:
-    if not email:
-        return None
-    member = session.scalar(select(Member).where(Member.email == email))
-    if member is None:
-        raise errors.NotFound(_("Nobody has an account with that email."), field="email")
-    query = select(Speaker.id).where(Speaker.event_id == event.id, Speaker.member_id == member.id)
-    if speaker_id is not None:
-        query = query.where(Speaker.id != speaker_id)
-    if session.scalar(query) is not None:
-        raise errors.InvalidInput(_("%(name)s is already a speaker here.", name=member.name), field="email")
-    return member
-
-
-def save_speaker(
-    session: Session,
-    *,
-    event: Event,
-    actor: Member,
-    values: dict,
-    now: datetime,
-    speaker_id: int | None = None,
-) -> Speaker:
-    """Add or edit a speaker; an account email links them to that member, who then holds the event's speaker
-    role while they have a session."""
-    events.ensure_can(session, actor, event, "manage")
-    cleaned = check.speaker_fields(values)
-    member = _account(session, event, cleaned.pop("email"), speaker_id)
-    if speaker_id is None:
-        speaker = Speaker(event_id=event.id, created_at=now)
-        before = None
-    else:
-        speaker = get_speaker(session, event, speaker_id)
-        before = speaker.member_id
-    for name, value in cleaned.items():
-        setattr(speaker, name, value)
-    speaker.member = member
-    session.add(speaker)
-    session.flush()
-    sync_speaker_roles(session, event, {before, speaker.member_id} - {None}, now)
-    return speaker
-
-
-def delete_speaker(session: Session, *, event: Event, actor: Member, speaker_id: int, now: datetime) -> None:
-    """Their sessions stay, without them."""
-    events.ensure_can(session, actor, event, "manage")
-    speaker = get_speaker(session, event, speaker_id)
-    member_id = speaker.member_id
-    session.delete(speaker)
-    session.flush()
-    sync_speaker_roles(session, event, {member_id} - {None}, now)
 
 
 def sync_speaker_roles(session: Session, event: Event, member_ids: set[int], now: datetime) -> None:
@@ -323,7 +203,7 @@ def check_fits(session: Session, event: Event, values: dict, exclude_id: int | N
             field="starts_at",
         )
     if values["room_id"] is not None:
-        room = _room(session, event, values["room_id"])
+        room = get_room(session, event, values["room_id"])
         other = session.scalar(
             _overlapping(event, values, exclude_id).where(ProgrammeSession.room_id == room.id).limit(1)
         )
@@ -340,7 +220,7 @@ def check_fits(session: Session, event: Event, values: dict, exclude_id: int | N
                 session_id=other.id,
             )
     if values["track_id"] is not None:
-        _track(session, event, values["track_id"])
+        get_track(session, event, values["track_id"])
     if not values["speaker_ids"]:
         return
     speakers = {

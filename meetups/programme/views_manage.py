@@ -16,7 +16,7 @@ from meetups import clock, errors, forms, web
 from meetups.events.models import Event
 from meetups.extensions import db
 from meetups.forms import ActionForm, show_error
-from meetups.programme import service
+from meetups.programme import lineup, places, service
 from meetups.programme.forms import (
     LOCAL_FORMAT,
     RoomForm,
@@ -93,7 +93,7 @@ def room_form(event_id: int, room_id: int | None = None):
     event = _event(event_id)
     room = _one(service.list_rooms(db.session, event), room_id, _("There is no such room."))
     form = RoomForm(obj=room)
-    save = service.save_room
+    save = places.save_room
     sent = forms.submit(
         form, lambda: save(db.session, event=event, actor=web.me(), values=form.values(), room_id=room_id)
     )
@@ -109,7 +109,7 @@ def track_form(event_id: int, track_id: int | None = None):
     event = _event(event_id)
     track = _one(service.list_tracks(db.session, event), track_id, _("There is no such track."))
     form = TrackForm(obj=track)
-    save = service.save_track
+    save = places.save_track
     sent = forms.submit(
         form, lambda: save(db.session, event=event, actor=web.me(), values=form.values(), track_id=track_id)
     )
@@ -119,7 +119,7 @@ def track_form(event_id: int, track_id: int | None = None):
 
 
 def _save_speaker(event: Event, form: SpeakerForm, speaker_id: int | None):
-    return service.save_speaker(
+    return lineup.save_speaker(
         db.session, event=event, actor=web.me(), values=form.values(), now=clock.now(), speaker_id=speaker_id
     )
 
@@ -222,7 +222,7 @@ def room_delete(event_id: int, room_id: int):
     name = room.name
     return _confirm(
         event,
-        lambda: service.delete_room(db.session, event=event, actor=web.me(), room_id=room_id),
+        lambda: places.delete_room(db.session, event=event, actor=web.me(), room_id=room_id),
         _("The room %(name)s is deleted.", name=name),
         "rooms",
         heading=_("Delete the room %(name)s?", name=name),
@@ -239,7 +239,7 @@ def track_delete(event_id: int, track_id: int):
     name = track.name
     return _confirm(
         event,
-        lambda: service.delete_track(db.session, event=event, actor=web.me(), track_id=track_id),
+        lambda: places.delete_track(db.session, event=event, actor=web.me(), track_id=track_id),
         _("The track %(name)s is deleted.", name=name),
         "tracks",
         heading=_("Delete the track %(name)s?", name=name),
@@ -255,7 +255,7 @@ def speaker_delete(event_id: int, speaker_id: int):
     name, now = service.get_speaker(db.session, event, speaker_id).name, clock.now()
     return _confirm(
         event,
-        lambda: service.delete_speaker(
+        lambda: lineup.delete_speaker(
             db.session, event=event, actor=web.me(), speaker_id=speaker_id, now=now
         ),
         _("%(name)s is no longer a speaker here.", name=name),

@@ -16,6 +16,7 @@ from meetups.checkin import door as door_links
 from meetups.checkin.models import CheckIn
 from meetups.events.models import StaffRole
 from meetups.extensions import db
+from meetups.programme import places
 from meetups.programme import service as programme
 from meetups.programme.models import Registration, RegistrationStatus, SessionCheckIn
 from meetups.rsvps.models import Rsvp, RsvpStatus
@@ -47,8 +48,8 @@ def make_conference(app, base_url: str) -> tuple[Door, dict]:
             session, event_id=event.id, actor=organiser, label="Room doors", now=now
         )
         save = {"session": session, "event": event, "actor": organiser}
-        main = programme.save_room(**save, values={"name": "Main hall", "capacity": 300, "position": 0})
-        small = programme.save_room(**save, values={"name": "Room B", "capacity": 40, "position": 1})
+        main = places.save_room(**save, values={"name": "Main hall", "capacity": 300, "position": 0})
+        small = places.save_room(**save, values={"name": "Room B", "capacity": 40, "position": 1})
         iso = lambda moment: moment.isoformat()  # noqa: E731
         common = {"starts_at": iso(now - timedelta(minutes=10)), "ends_at": iso(now + timedelta(minutes=50))}
         workshop = programme.create_session(
@@ -214,7 +215,7 @@ def test_the_page_offers_rooms_only_when_the_event_has_them(client, session, log
     assert 'id="room-picker"' not in plain and 'id="room-now"' not in plain
     config = json.loads(re.search(r'id="scanner-config">(.*?)</script>', plain, re.S).group(1))
     assert config["rooms"] == []
-    hall = programme.save_room(session, event=event, actor=organiser, values={"name": "Hall <A>"})
+    hall = places.save_room(session, event=event, actor=organiser, values={"name": "Hall <A>"})
     page = client.get(f"/e/{event.id}/checkin").text
     assert "Where are you scanning?" in page and "Entrance" in page and "Hall &lt;A&gt;" in page
     config = json.loads(re.search(r'id="scanner-config">(.*?)</script>', page, re.S).group(1))

@@ -12,6 +12,7 @@ import pytest
 from meetups.accounts.models import Member
 from meetups.communities.models import Community, CommunityRole
 from meetups.events.models import Event
+from meetups.programme import lineup, places
 from meetups.programme import service as programme
 from meetups.programme.models import ProgrammeSession, Room, Speaker, Track
 from tests.factories import join, make_community, make_event, make_member
@@ -67,11 +68,11 @@ def conference(session) -> Conference:
         max_guests=0,
     )
     save = {"session": session, "event": event, "actor": organiser}
-    main = programme.save_room(**save, values={"name": "Main hall", "capacity": 300, "position": 0})
-    small = programme.save_room(**save, values={"name": "Room B", "capacity": 40, "position": 1})
-    web = programme.save_track(**save, values={"name": "Web", "colour": "#1a7f5a"})
-    data = programme.save_track(**save, values={"name": "Data", "colour": "#8a4fff"})
-    ada = programme.save_speaker(
+    main = places.save_room(**save, values={"name": "Main hall", "capacity": 300, "position": 0})
+    small = places.save_room(**save, values={"name": "Room B", "capacity": 40, "position": 1})
+    web = places.save_track(**save, values={"name": "Web", "colour": "#1a7f5a"})
+    data = places.save_track(**save, values={"name": "Data", "colour": "#8a4fff"})
+    ada = lineup.save_speaker(
         **save,
         now=NOW,
         values={
@@ -83,7 +84,7 @@ def conference(session) -> Conference:
             "email": ada_member.email,
         },
     )
-    grace = programme.save_speaker(**save, now=NOW, values={"name": "Grace Hopper", "affiliation": "Navy"})
+    grace = lineup.save_speaker(**save, now=NOW, values={"name": "Grace Hopper", "affiliation": "Navy"})
     conf = Conference(
         community, organiser, member, stranger, event, main, small, web, data, ada, ada_member, grace
     )

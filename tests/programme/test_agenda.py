@@ -11,7 +11,7 @@ import pytest
 
 from meetups import errors
 from meetups.events.models import EventStatus
-from meetups.programme import agenda, registrations, schedule, service
+from meetups.programme import agenda, lineup, places, registrations, schedule, service
 from meetups.programme.models import RegistrationStatus
 from meetups.rsvps import service as rsvps
 from tests.factories import make_member
@@ -276,10 +276,10 @@ def test_the_agenda_takes_the_same_number_of_queries_however_many_sessions(
     count_queries.clear()
     read(session, conference, viewer=viewer)
     few = len(count_queries)
-    track = service.save_track(session, event=conference.event, actor=viewer, values={"name": "More"})
+    track = places.save_track(session, event=conference.event, actor=viewer, values={"name": "More"})
     for i in range(30):
-        room = service.save_room(session, event=conference.event, actor=viewer, values={"name": f"R{i}"})
-        speaker = service.save_speaker(
+        room = places.save_room(session, event=conference.event, actor=viewer, values={"name": f"R{i}"})
+        speaker = lineup.save_speaker(
             session, event=conference.event, actor=viewer, now=NOW, values={"name": f"Speaker {i}"}
         )
         item = service.create_session(

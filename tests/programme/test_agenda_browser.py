@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from harness.servers import create_schema, fresh_database
 from meetups import create_app, web
 from meetups.extensions import db
+from meetups.programme import lineup, places
 from meetups.programme import service as programme
 from tests.browser.conftest import browser, phone  # noqa: F401
 from tests.factories import PASSWORD, join, make_community, make_event, make_member
@@ -74,11 +75,11 @@ def seeded(live_server) -> dict:
             capacity=500,
         )
         save = {"session": session, "event": event, "actor": organiser}
-        main = programme.save_room(**save, values={"name": "Main hall", "capacity": 300, "position": 0})
-        small = programme.save_room(**save, values={"name": "Room B", "capacity": 40, "position": 1})
-        web_track = programme.save_track(**save, values={"name": "Web", "colour": "#1a7f5a"})
-        data_track = programme.save_track(**save, values={"name": "Data", "colour": "#8a4fff"})
-        ada = programme.save_speaker(
+        main = places.save_room(**save, values={"name": "Main hall", "capacity": 300, "position": 0})
+        small = places.save_room(**save, values={"name": "Room B", "capacity": 40, "position": 1})
+        web_track = places.save_track(**save, values={"name": "Web", "colour": "#1a7f5a"})
+        data_track = places.save_track(**save, values={"name": "Data", "colour": "#8a4fff"})
+        ada = lineup.save_speaker(
             **save, now=SEEDED_AT, values={"name": "Ada Lovelace", "pronouns": "she/her"}
         )
         sessions = {}

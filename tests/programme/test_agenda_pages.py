@@ -8,7 +8,7 @@ import re
 import pytest
 
 from meetups.events.models import EventStatus
-from meetups.programme import registrations, schedule, service
+from meetups.programme import lineup, places, registrations, schedule, service
 from meetups.programme.models import Registration, RegistrationStatus, Star
 from meetups.rsvps import service as rsvps
 from tests.factories import csrf_token, make_event, make_member
@@ -141,10 +141,10 @@ def test_the_agenda_page_runs_a_fixed_number_of_queries(
     few = len(count_queries)
     db = session
     for i in range(12):
-        room = service.save_room(
+        room = places.save_room(
             db, event=conference.event, actor=conference.organiser, values={"name": f"R{i}"}
         )
-        speaker = service.save_speaker(
+        speaker = lineup.save_speaker(
             db, event=conference.event, actor=conference.organiser, now=NOW, values={"name": f"S{i}"}
         )
         item = service.create_session(

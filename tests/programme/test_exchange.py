@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from meetups.events.models import EventStaff, EventStatus, StaffRole
-from meetups.programme import exports, importing, service
+from meetups.programme import exports, importing, lineup, places, service
 from meetups.programme.models import ProgrammeSession, Room, SessionStatus, Speaker, Track
 from tests.browser.conftest import browser  # noqa: F401
 from tests.factories import bearer, make_event, make_member
@@ -323,7 +323,7 @@ def test_the_csv_is_formula_safe_without_emails_and_imports_again(conference, se
         timezone="Europe/Berlin",
     )
     for name in ("Ada Lovelace", "Grace Hopper"):
-        service.save_speaker(session, event=other, actor=conference.organiser, values={"name": name}, now=NOW)
+        lineup.save_speaker(session, event=other, actor=conference.organiser, values={"name": name}, now=NOW)
     done = importing.import_programme(
         session,
         event=other,
@@ -682,7 +682,7 @@ def seed_conference(app) -> tuple[str, int]:
         community = make_community(session)
         join(session, community, organiser, CommunityRole.organiser)
         event = make_event(session, community=community, title="PyConf 2030", starts_at=STARTS, ends_at=ENDS)
-        service.save_room(session, event=event, actor=organiser, values={"name": "Main hall"})
+        places.save_room(session, event=event, actor=organiser, values={"name": "Main hall"})
         seeded = (organiser.email, event.id)
         session.commit()
     return seeded

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from meetups.programme import service
+from meetups.programme import lineup, places, service
 from meetups.programme.models import (
     ProgrammeSession,
     Registration,
@@ -175,7 +175,7 @@ def test_the_organiser_opens_every_page(client, login, now, conference, endpoint
 
 def test_another_events_things_are_not_found_here(client, session, login, now, conference):
     other = make_event(session, community=conference.event.community)
-    room = service.save_room(session, event=other, actor=conference.organiser, values={"name": "Elsewhere"})
+    room = places.save_room(session, event=other, actor=conference.organiser, values={"name": "Elsewhere"})
     session.commit()
     login(conference.organiser)
     event_id = conference.event.id
@@ -248,8 +248,8 @@ def test_stars_over_the_rooms_capacity_are_flagged_in_words_and_sign(client, ses
 
 def test_a_crowded_session_is_offered_the_bigger_rooms_free_then(client, session, login, now, conference):
     save = {"session": session, "event": conference.event, "actor": conference.organiser}
-    hall = service.save_room(**save, values={"name": "Hall C", "capacity": 120, "position": 2})
-    service.save_room(**save, values={"name": "Closet", "capacity": 10, "position": 3})
+    hall = places.save_room(**save, values={"name": "Hall C", "capacity": 120, "position": 2})
+    places.save_room(**save, values={"name": "Closet", "capacity": 10, "position": 3})
     data = conference.sessions["data"]
     star(session, data, 41)
     session.commit()
@@ -307,10 +307,10 @@ def test_the_overview_runs_a_fixed_number_of_queries(client, session, login, now
     few = len(count_queries)
 
     save = {"session": session, "event": conference.event, "actor": conference.organiser}
-    rooms = [service.save_room(**save, values={"name": f"Room {n}", "capacity": 20}) for n in range(4)]
-    tracks = [service.save_track(**save, values={"name": f"Track {n}"}) for n in range(3)]
+    rooms = [places.save_room(**save, values={"name": f"Room {n}", "capacity": 20}) for n in range(4)]
+    tracks = [places.save_track(**save, values={"name": f"Track {n}"}) for n in range(3)]
     speakers = [
-        service.save_speaker(
+        lineup.save_speaker(
             **save, now=NOW, values={"name": f"Speaker {n}", "email": make_member(session).email}
         )
         for n in range(6)
@@ -351,7 +351,7 @@ def test_an_event_without_rooms_says_to_add_rooms_first_then_sessions(
     assert "Start with the rooms." in text and "Add the first room" in text
     assert "Add a session" not in text
 
-    service.save_room(session, event=event, actor=conference.organiser, values={"name": "Back room"})
+    places.save_room(session, event=event, actor=conference.organiser, values={"name": "Back room"})
     session.commit()
     text = text_of(client.get(f"/e/{event.id}/programme").text)
     assert "No sessions yet." in text and "Add the first session" in text
@@ -845,17 +845,15 @@ def seeded_conference(app) -> dict:
         community = make_community(s, organiser=organiser, name="PyConf")
         event = make_event(s, community=community, title="PyConf 2030", starts_at=STARTS, ends_at=ENDS)
         save = {"session": s, "event": event, "actor": organiser}
-        main = service.save_room(**save, values={"name": "Main hall", "capacity": 300})
-        small = service.save_room(**save, values={"name": "Room B", "capacity": 40, "position": 1})
-        attic = service.save_room(**save, values={"name": "Attic", "capacity": 90, "position": 2})
-        web = service.save_track(**save, values={"name": "Web", "colour": "#1a7f5a"})
-        data = service.save_track(**save, values={"name": "Data", "colour": "#8a4fff"})
+        main = places.save_room(**save, values={"name": "Main hall", "capacity": 300})
+        small = places.save_room(**save, values={"name": "Room B", "capacity": 40, "position": 1})
+        attic = places.save_room(**save, values={"name": "Attic", "capacity": 90, "position": 2})
+        web = places.save_track(**save, values={"name": "Web", "colour": "#1a7f5a"})
+        data = places.save_track(**save, values={"name": "Data", "colour": "#8a4fff"})
         ada_member = make_member(s, name="Ada Lovelace")
         join(s, community, ada_member, CommunityRole.member)
-        ada = service.save_speaker(
-            **save, now=now, values={"name": "Ada Lovelace", "email": ada_member.email}
-        )
-        grace = service.save_speaker(**save, now=now, values={"name": "Grace Hopper", "affiliation": "Navy"})
+        ada = lineup.save_speaker(**save, now=now, values={"name": "Ada Lovelace", "email": ada_member.email})
+        grace = lineup.save_speaker(**save, now=now, values={"name": "Grace Hopper", "affiliation": "Navy"})
 
         def add(**values):
             return service.create_session(**save, now=now, values=values)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from meetups import clock
 from meetups.events.models import EventStaff, EventStatus, StaffRole
 from meetups.notify.models import Message
-from meetups.programme import registrations, service
+from meetups.programme import lineup, places, registrations, service
 from meetups.programme.models import ProgrammeSession, Registration, Room, SessionStatus, Speaker, Star, Track
 from meetups.rsvps import service as rsvps
 from tests.factories import bearer, make_event, make_member
@@ -177,7 +177,7 @@ def test_a_track_of_another_event_is_no_filter_here(call, conference, session):
     assert call("get", f"/sessions?track={other.id}").status_code == 200
     make = {"session": session, "actor": conference.organiser}
     elsewhere = make_event(session, community=conference.community)
-    foreign = service.save_track(**make, event=elsewhere, values={"name": "Elsewhere"})
+    foreign = places.save_track(**make, event=elsewhere, values={"name": "Elsewhere"})
     _error(call("get", f"/sessions?track={foreign.id}"), 422, "invalid_input")
 
 
@@ -722,7 +722,7 @@ def _busy_programme(session, conference, extra: int):
     """`extra` more talks, each with a speaker, a track, a star and a workshop seat in line."""
     members = going(session, conference, *(f"Fan {i}" for i in range(3)))
     for i in range(extra):
-        speaker = service.save_speaker(
+        speaker = lineup.save_speaker(
             session, event=conference.event, actor=conference.organiser, values={"name": f"S{i}"}, now=NOW
         )
         item = conference.add(
@@ -768,7 +768,7 @@ def test_the_programme_and_speakers_load_in_a_fixed_number_of_queries(
 
 
 def _more(session, conference, i, fan):
-    speaker = service.save_speaker(
+    speaker = lineup.save_speaker(
         session, event=conference.event, actor=conference.organiser, values={"name": f"More {i}"}, now=NOW
     )
     item = conference.add(

@@ -10,7 +10,7 @@ import pytest
 from meetups.calendars import links
 from meetups.events import service as events
 from meetups.events.models import EventStatus
-from meetups.programme import schedule
+from meetups.programme import places, schedule
 from meetups.programme import service as programme
 from meetups.rsvps import service as rsvps
 from tests.calendars import conftest as calendar_checks
@@ -172,7 +172,7 @@ def test_a_star_an_unstar_and_a_change_each_give_a_new_etag(conference, session,
     assert my_feed(conference.member, **{"If-None-Match": etag})[0].status_code == 304
     change(session, conference, "web", starts_at="2030-10-25T11:15", ends_at="2030-10-25T12:00")
     etag = etag_after(etag)
-    programme.save_room(
+    places.save_room(
         session,
         event=conference.event,
         actor=conference.organiser,

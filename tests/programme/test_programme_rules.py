@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from meetups import errors
 from meetups.events.models import EventStaff, StaffRole
 from meetups.notify.models import Message, MessageStatus
-from meetups.programme import registrations, schedule, service
+from meetups.programme import lineup, places, registrations, schedule, service
 from meetups.programme.models import RegistrationStatus, SessionStatus, Star
 from meetups.rsvps import service as rsvps
 from meetups.rsvps import waitlist
@@ -151,28 +151,28 @@ def test_only_organisers_build_the_programme(conference, session):
             now=NOW,
         )
     with pytest.raises(errors.PermissionDenied):
-        service.save_room(session, event=conference.event, actor=conference.ada_member, values={"name": "X"})
+        places.save_room(session, event=conference.event, actor=conference.ada_member, values={"name": "X"})
 
 
 def test_names_are_unique_per_event_and_a_room_in_use_stays(conference, session):
     with pytest.raises(errors.InvalidInput):
-        service.save_room(
+        places.save_room(
             session, event=conference.event, actor=conference.organiser, values={"name": "room b"}
         )
-    with pytest.raises(service.RoomInUse):
-        service.delete_room(
+    with pytest.raises(places.RoomInUse):
+        places.delete_room(
             session, event=conference.event, actor=conference.organiser, room_id=conference.small.id
         )
 
 
 def test_a_bad_track_colour_or_link_is_refused(conference, session):
     with pytest.raises(errors.InvalidInput) as refused:
-        service.save_track(
+        places.save_track(
             session, event=conference.event, actor=conference.organiser, values={"name": "X", "colour": "red"}
         )
     assert refused.value.details["field"] == "colour"
     with pytest.raises(errors.InvalidInput) as refused:
-        service.save_speaker(
+        lineup.save_speaker(
             session,
             event=conference.event,
             actor=conference.organiser,
@@ -208,7 +208,7 @@ def test_linked_speakers_hold_the_speaker_role_while_they_have_a_session(confere
 
 
 def test_unlinking_or_deleting_a_speaker_takes_the_role_away(conference, session):
-    service.save_speaker(
+    lineup.save_speaker(
         session,
         event=conference.event,
         actor=conference.organiser,
@@ -218,7 +218,7 @@ def test_unlinking_or_deleting_a_speaker_takes_the_role_away(conference, session
     )
     assert speaker_roles(session, conference) == set()
     linked = make_member(session, name="Linus")
-    speaker = service.save_speaker(
+    speaker = lineup.save_speaker(
         session,
         event=conference.event,
         actor=conference.organiser,
@@ -233,7 +233,7 @@ def test_unlinking_or_deleting_a_speaker_takes_the_role_away(conference, session
         speaker_ids=[speaker.id],
     )
     assert speaker_roles(session, conference) == {linked.id}
-    service.delete_speaker(
+    lineup.delete_speaker(
         session, event=conference.event, actor=conference.organiser, speaker_id=speaker.id, now=NOW
     )
     assert speaker_roles(session, conference) == set()
@@ -241,7 +241,7 @@ def test_unlinking_or_deleting_a_speaker_takes_the_role_away(conference, session
 
 def test_a_member_is_linked_to_one_speaker_per_event(conference, session):
     with pytest.raises(errors.InvalidInput) as refused:
-        service.save_speaker(
+        lineup.save_speaker(
             session,
             event=conference.event,
             actor=conference.organiser,
@@ -250,7 +250,7 @@ def test_a_member_is_linked_to_one_speaker_per_event(conference, session):
         )
     assert refused.value.details["field"] == "email"
     with pytest.raises(errors.NotFound):
-        service.save_speaker(
+        lineup.save_speaker(
             session,
             event=conference.event,
             actor=conference.organiser,

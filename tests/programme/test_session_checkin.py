@@ -14,7 +14,7 @@ from meetups.checkin import door as door_links
 from meetups.checkin.door import Scanner
 from meetups.checkin.models import CheckIn
 from meetups.events.models import EventStatus, StaffRole
-from meetups.programme import door, registrations, service
+from meetups.programme import door, places, registrations, service
 from meetups.programme.door import RoomResult
 from meetups.programme.models import SessionCheckIn
 from meetups.rsvps.models import Rsvp, RsvpStatus
@@ -304,7 +304,7 @@ def test_nothing_on_names_the_room_and_what_is_next(session, conference, volunte
 
 def test_a_room_of_another_event_is_not_found(session, conference, volunteer):
     other = make_event(session, community=conference.community)
-    room = service.save_room(session, event=other, actor=conference.organiser, values={"name": "Elsewhere"})
+    room = places.save_room(session, event=other, actor=conference.organiser, values={"name": "Elsewhere"})
     with pytest.raises(errors.NotFound):
         scan(session, conference, volunteer, room, FRIDAY_11, "NoSuchTicketAtAllxx")
 

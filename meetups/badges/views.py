@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -62,8 +63,12 @@ def pdf(event_id: int):
     if printed.job is None:
         return _pdf(printed.pdf, f"badges-{event_id}-{options.layout}.pdf")
     service.queue(printed.job)
-    later = _("%(n)d badges are being built in the background; the download appears here when ready.")
-    flash(later % {"n": printed.count}, "success")
+    later = ngettext(
+        "%(num)d badge is being built in the background; the download appears here when ready.",
+        "%(num)d badges are being built in the background; the download appears here when ready.",
+        printed.count,
+    )
+    flash(later, "success")
     return redirect(url_for("badges.page", event_id=event_id, job=printed.job.id, **options.params()), 303)
 
 

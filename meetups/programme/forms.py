@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -150,7 +151,7 @@ class SessionForm(FlaskForm):
 def _room_label(room: Room) -> str:
     if room.capacity is None:
         return room.name
-    return _("%(room)s (%(n)d seats)", room=room.name, n=room.capacity)
+    return ngettext("%(room)s (%(num)d seat)", "%(room)s (%(num)d seats)", room.capacity, room=room.name)
 
 
 def local_value(value: datetime, event: Event) -> str:

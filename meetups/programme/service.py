@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -332,7 +333,11 @@ def update_session(
         )
         if seated > cleaned["capacity"]:
             raise errors.InvalidInput(
-                _("%(n)d people already hold seats: the workshop cannot have fewer.", n=seated),
+                ngettext(
+                    "%(num)d person already holds a seat: the workshop cannot have fewer.",
+                    "%(num)d people already hold seats: the workshop cannot have fewer.",
+                    seated,
+                ),
                 field="capacity",
             )
     speakers_before = _speaker_members(session, current["speaker_ids"])

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -338,7 +339,13 @@ def achievement_title(key: str) -> tuple[str, str]:
 def _titles() -> dict[str, tuple[str, str]]:
     return {
         "first_event": (_("First meetup"), _("Came to a first event.")),
-        **{f"events_{n}": (_("%(n)d meetups", n=n), _("Came to %(n)d events.", n=n)) for n in MILESTONES},
+        **{
+            f"events_{n}": (
+                ngettext("%(num)d meetup", "%(num)d meetups", n),
+                ngettext("Came to %(num)d event.", "Came to %(num)d events.", n),
+            )
+            for n in MILESTONES
+        },
         "streak_3_months": (_("Three months running"), _("Came to an event three months in a row.")),
         "first_talk": (_("First talk"), _("Gave a first talk.")),
         "door_volunteer": (_("At the door"), _("Volunteered at the door.")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 
 from meetups import charts, clock, errors, forms, web
@@ -130,5 +131,13 @@ def apply_overbooking(slug: str, event_id: int):
         db.session, slug=slug, event_id=event_id, actor=web.me(), now=clock.now()
     )
     db.session.commit()
-    flash(_("%(title)s now admits %(n)d people.", title=event.title, n=event.admits), "success")
+    flash(
+        ngettext(
+            "%(title)s now admits %(num)d person.",
+            "%(title)s now admits %(num)d people.",
+            event.admits,
+            title=event.title,
+        ),
+        "success",
+    )
     return redirect(url_for(".community_health", slug=slug))

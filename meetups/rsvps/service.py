@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -60,7 +61,11 @@ def _check_guests(event: Event, guests: Any) -> int:
         message = (
             _("This event does not allow guests.")
             if event.max_guests == 0
-            else _("You can bring at most %(n)d guests.", n=event.max_guests)
+            else ngettext(
+                "You can bring at most %(num)d guest.",
+                "You can bring at most %(num)d guests.",
+                event.max_guests,
+            )
         )
         raise errors.TooManyGuests(message, limit=event.max_guests, field="guests")
     return guests

@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from meetups import errors
+from meetups import dates, errors
 from meetups.accounts.models import Member
 from meetups.events import service as events
 from meetups.events.models import Event, StaffRole
@@ -193,13 +193,12 @@ def _overlapping(event: Event, values: dict, exclude_id: int | None):
 def check_fits(session: Session, event: Event, values: dict, exclude_id: int | None = None) -> None:
     """Inside the event's dates, its room free, each speaker in one place at a time; each refusal names the
     field and the session in the way."""
-    zone = event.zone
     if values["starts_at"] < event.starts_at or values["ends_at"] > event.ends_at:
         raise OutsideEvent(
             _(
                 "The session must lie within the event: %(start)s to %(end)s.",
-                start=event.local_starts_at.strftime("%Y-%m-%d %H:%M"),
-                end=event.local_ends_at.strftime("%Y-%m-%d %H:%M"),
+                start=dates.local_datetime(event.starts_at, event.timezone),
+                end=dates.local_datetime(event.ends_at, event.timezone),
             ),
             field="starts_at",
         )
@@ -214,8 +213,8 @@ def check_fits(session: Session, event: Event, values: dict, exclude_id: int | N
                     "%(room)s is taken then by %(title)s (%(start)s–%(end)s).",
                     room=room.name,
                     title=other.title,
-                    start=other.local_starts_at(zone).strftime("%a %H:%M"),
-                    end=other.local_ends_at(zone).strftime("%H:%M"),
+                    start=dates.local_datetime(other.starts_at, event.timezone, "EEE HH:mm"),
+                    end=dates.local_time(other.ends_at, event.timezone),
                 ),
                 field="room_id",
                 session_id=other.id,
@@ -243,8 +242,8 @@ def check_fits(session: Session, event: Event, values: dict, exclude_id: int | N
                 "%(name)s speaks in %(title)s then (%(start)s–%(end)s).",
                 name=speakers[speaker_id].name,
                 title=other.title,
-                start=other.local_starts_at(zone).strftime("%a %H:%M"),
-                end=other.local_ends_at(zone).strftime("%H:%M"),
+                start=dates.local_datetime(other.starts_at, event.timezone, "EEE HH:mm"),
+                end=dates.local_time(other.ends_at, event.timezone),
             ),
             field="speaker_ids",
             session_id=other.id,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from apiflask.exceptions import HTTPError
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, flash, make_response, redirect, render_template, request
 from flask_babel import gettext as _
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 if TYPE_CHECKING:
@@ -133,7 +135,7 @@ def register(app: Flask) -> None:
         if err.status == 401:
             return redirect(f"/login?next={request.full_path.rstrip('?')}")
         if err.status in (403, 404) or request.method == "GET":
-            return render_template("error.html", title=err.message, status=err.status), err.status
+            return error_page(err.message, err.status)
         flash(err.message, "error")
         return redirect(_same_site_referrer() or "/")
 
@@ -156,7 +158,9 @@ def register(app: Flask) -> None:
         if is_api_request():
             response = json_error(_http_code(err.code or 500), _http_message(err), err.code or 500)
             return *response, {k: v for k, v in err.get_headers() if k != "Content-Type"}
-        return render_template("error.html", title=_http_message(err), status=err.code), err.code
+        if err.code == 429:
+            return _rate_limited_page()
+        return error_page(_http_message(err), err.code or 500)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
@@ -165,7 +169,41 @@ def register(app: Flask) -> None:
         message = _("Something went wrong on our side. Nothing was saved; please try again.")
         if is_api_request():
             return json_error("internal_error", message, 500)
-        return render_template("error.html", title=message, status=500), 500
+        return error_page(message, 500)
+
+
+def error_page(title: str, status: int, **context: object):
+    """The error page in the site's look and the reader's language. Should the page itself fail (the database
+    gone, say, while the layout asks who is logged in), a plain page says the same: never a traceback."""
+    try:
+        return make_response(render_template("error.html", title=title, status=status, **context), status)
+    except Exception:
+        log.exception("the error page for %s failed to render", status)
+        return make_response(_PLAIN_ERROR_PAGE.format(title=escape(title), status=status), status)
+
+
+_PLAIN_ERROR_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title></head>
+<body><main><h1>{title}</h1><p>{status}</p><p><a href="/">Meetups</a></p></main></body></html>
+"""
+
+
+def _rate_limited_page():
+    """429: how long to wait (the limit's own window, else a minute), on the page and in Retry-After."""
+    from meetups.extensions import limiter
+
+    seconds = 60
+    try:
+        current = limiter.current_limit
+        if current is not None:
+            seconds = max(1, int(current.reset_at - time.time()))
+    except Exception:  # the limit's store unreachable: a minute is a fair guess
+        log.warning("could not read the rate limit's reset time", exc_info=True)
+    message = _("Too many attempts. Please wait a minute and try again.")
+    response = error_page(message, 429, retry_after=seconds)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 _HTTP_CODES = {

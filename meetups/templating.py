@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from urllib.parse import urlencode
+
+from flask import Flask, request
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from meetups import clock, markdown, web
+from meetups import clock, markdown, static_assets, web
 from meetups.dates import local_datetime, local_time, when, zone_label
 from meetups.extensions import db
 
@@ -39,7 +41,28 @@ def register(app: Flask) -> None:
         can_event=lambda event, action: events.can(db.session, current_user, event, action),
         can_community=lambda community, action: communities.can(db.session, current_user, community, action),
         locale=lambda: str(get_locale()),
+        languages=LANGUAGES,
+        lang_url=lang_url,
     )
+    static_assets.register(app)
+
+
+#: the languages the footer offers, each named in itself
+LANGUAGES = (("en", "English"), ("ru", "Русский"))
+
+
+def lang_url(code: str) -> str:
+    """This page in another language: its query with `lang` set, relative to the page (the locale selector
+    keeps the choice in the session, so later pages follow it). The path is left out so that a page at a
+    secret address (a feed, a ticket) renders its 404 exactly as any other address does."""
+    args = {key: values for key, values in request.args.lists() if key != "lang"}
+    if any(not _local_path(value) for value in args.get("next", [])):
+        del args["next"]  # a foreign `next` is not carried on: the switch links only within the site
+    return f"?{urlencode({**args, 'lang': code}, doseq=True)}"  # relative: no path, which may be a secret
+
+
+def _local_path(value: str) -> bool:
+    return value.startswith("/") and not value.startswith(("//", "/\\"))
 
 
 def ordinal(n: int | None) -> str:

@@ -24,6 +24,7 @@ const PRECACHE = [
   "build/zxing_reader.wasm",
   "css/app.css",
   "css/scanner.css",
+  "css/shell.css",
   "js/app.js",
   "icons/scanner-192.png",
   "icons/scanner-512.png",

@@ -31,7 +31,7 @@ GROUND = {
     "site",
     "spreadsheets",
 }
-FACE_KIT = {"api", "forms", "pages", "web"}
+FACE_KIT = {"api", "forms", "pages", "static_assets", "web"}
 TOP = {"__init__", "cli", "demo", "templating", "mailer"}
 FLOORS = {
     "notify": 1,

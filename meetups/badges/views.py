@@ -51,6 +51,14 @@ def page(event_id: int):
     )
 
 
+def _building(count: int) -> str:
+    return ngettext(
+        "%(num)d badge is being built in the background; the download appears here when ready.",
+        "%(num)d badges are being built in the background; the download appears here when ready.",
+        count,
+    )
+
+
 @bp.get("/e/<int:event_id>/badges.pdf")
 @login_required
 def pdf(event_id: int):
@@ -61,14 +69,9 @@ def pdf(event_id: int):
     )  # fmt: skip
     db.session.commit()
     if printed.job is None:
-        return _pdf(printed.pdf, f"badges-{event_id}-{options.layout}.pdf")
+        return _pdf(printed.pdf, f"badges-{event_id}-{options.layout}.pdf", "attachment")  # "Download PDF"
     service.queue(printed.job)
-    later = ngettext(
-        "%(num)d badge is being built in the background; the download appears here when ready.",
-        "%(num)d badges are being built in the background; the download appears here when ready.",
-        printed.count,
-    )
-    flash(later, "success")
+    flash(_building(printed.count), "success")
     return redirect(url_for("badges.page", event_id=event_id, job=printed.job.id, **options.params()), 303)
 
 

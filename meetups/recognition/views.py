@@ -122,6 +122,15 @@ def community_health_csv(slug: str):
     return Response(health.health_csv(data), mimetype="text/csv", headers=headers)
 
 
+def _admits(event) -> str:
+    return ngettext(
+        "%(title)s now admits %(num)d person.",
+        "%(title)s now admits %(num)d people.",
+        event.admits,
+        title=event.title,
+    )
+
+
 @bp.post("/c/<slug>/health/overbooking/<int:event_id>")
 @login_required
 def apply_overbooking(slug: str, event_id: int):
@@ -131,13 +140,5 @@ def apply_overbooking(slug: str, event_id: int):
         db.session, slug=slug, event_id=event_id, actor=web.me(), now=clock.now()
     )
     db.session.commit()
-    flash(
-        ngettext(
-            "%(title)s now admits %(num)d person.",
-            "%(title)s now admits %(num)d people.",
-            event.admits,
-            title=event.title,
-        ),
-        "success",
-    )
+    flash(_admits(event), "success")
     return redirect(url_for(".community_health", slug=slug))

@@ -14,6 +14,8 @@ from typing import Any
 import segno
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from meetups import errors
@@ -85,10 +87,18 @@ def get_qr(session: Session, code: str, *, site: Site, now: datetime) -> TicketQ
     """The ticket's QR, made on first use and reused after (the ticket URL never changes for a code)."""
     stored = session.get(TicketQr, code)
     if stored is None:
+        # Two requests may make the same QR at once (the badge preview and the PDF): the first row stands, the
+        # other reads it (the QR is the same either way).
         png, svg = make_qr(ticket_url(site, code))
-        stored = TicketQr(code=code, png=png, svg=svg, created_at=now)
-        session.add(stored)
-        session.flush()
+        dialect_insert = (
+            postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        session.execute(
+            dialect_insert(TicketQr)
+            .values(code=code, png=png, svg=svg, created_at=now)
+            .on_conflict_do_nothing(index_elements=["code"])
+        )
+        stored = session.get(TicketQr, code)
     return stored
 
 

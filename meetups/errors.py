@@ -189,17 +189,22 @@ _PLAIN_ERROR_PAGE = """<!doctype html>
 """
 
 
-def _rate_limited_page():
-    """429: how long to wait (the limit's own window, else a minute), on the page and in Retry-After."""
+def retry_after_seconds() -> int:
+    """How long the request's rate limit still holds (its own window), else a minute."""
     from meetups.extensions import limiter
 
-    seconds = 60
     try:
         current = limiter.current_limit
         if current is not None:
-            seconds = max(1, int(current.reset_at - time.time()))
+            return max(1, int(current.reset_at - time.time()))
     except Exception:  # the limit's store unreachable: a minute is a fair guess
         log.warning("could not read the rate limit's reset time", exc_info=True)
+    return 60
+
+
+def _rate_limited_page():
+    """429: how long to wait, on the page and in Retry-After."""
+    seconds = retry_after_seconds()
     message = _("Too many attempts. Please wait a minute and try again.")
     response = error_page(message, 429, retry_after=seconds)
     response.headers["Retry-After"] = str(seconds)

@@ -105,7 +105,9 @@ def _limits() -> dict:
 
 @bp.errorhandler(429)
 def _too_many_attempts(_err):
-    return render_template("accounts/rate_limited.html"), 429
+    seconds = errors.retry_after_seconds()
+    page = render_template("accounts/rate_limited.html", retry_after=seconds)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/signup", methods=["GET", "POST"])
